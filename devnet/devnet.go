@@ -1,0 +1,371 @@
+// Package devnet runs a local Substrate chain under Chopsticks, a node that
+// executes a chain's real runtime (its wasm) from a raw chain spec or a fork
+// of a live endpoint. It backs the "btscript devnet" command and the
+// integration tests, and always listens on 127.0.0.1.
+//
+// Chopsticks is an npm package; Install puts it in the user cache directory
+// on first use, which needs Node.js and npm on the PATH.
+package devnet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ChopsticksVersion is the Chopsticks release that Install fetches: the
+// one known to run the subtensor runtime on Node 20.
+const ChopsticksVersion = "1.5.1"
+
+// Defaults for Options.
+const (
+	// DefaultStartTimeout bounds how long Start waits for the node to answer.
+	// Compiling the runtime wasm and building block #1 take a few seconds;
+	// a slow machine under load can take several times that.
+	DefaultStartTimeout = 90 * time.Second
+	// installTimeout bounds an npm install: about two minutes is usual.
+	installTimeout = 10 * time.Minute
+)
+
+// Options configures a node. Exactly one of Spec and Fork is set.
+type Options struct {
+	// Spec is the path of a raw chain spec to run offline.
+	Spec string
+	// Fork is a ws(s):// endpoint of a live chain to fork at its head.
+	Fork string
+	// Port to listen on at 127.0.0.1; 0 picks a free one.
+	Port int
+	// Plant is the path of a JSON or YAML storage file planted at start
+	// (Chopsticks --import-storage).
+	Plant string
+	// BuildBlockMode is Chopsticks' block mode: "Batch" (its default),
+	// "Instant" or "Manual" (blocks only on dev_newBlock).
+	BuildBlockMode string
+	// ToolsDir is where Chopsticks is installed; "" means
+	// <user cache dir>/btscript/chopsticks-<version>.
+	ToolsDir string
+	// Log receives the node's output; nil discards it.
+	Log io.Writer
+	// StartTimeout bounds the wait for the node to answer; 0 means
+	// DefaultStartTimeout.
+	StartTimeout time.Duration
+}
+
+// Node is a running Chopsticks process.
+type Node struct {
+	// URL is the websocket endpoint, ws://127.0.0.1:PORT.
+	URL string
+	// HTTP is the same endpoint over plain HTTP JSON-RPC.
+	HTTP string
+
+	cmd      *exec.Cmd
+	done     chan struct{}
+	waitErr  error
+	stopOnce sync.Once
+}
+
+// DefaultToolsDir returns where Install puts Chopsticks by default.
+func DefaultToolsDir() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("devnet: no user cache directory: %w", err)
+	}
+	return filepath.Join(dir, "btscript", "chopsticks-"+ChopsticksVersion), nil
+}
+
+// Install makes sure Chopsticks is installed in dir ("" for the default)
+// and returns the path of its executable. Concurrent installs into the same
+// dir, from this or other processes, wait for one another.
+func Install(ctx context.Context, dir string) (string, error) {
+	if dir == "" {
+		var err error
+		if dir, err = DefaultToolsDir(); err != nil {
+			return "", err
+		}
+	}
+	bin := filepath.Join(dir, "node_modules", ".bin", "chopsticks")
+	if isExecutable(bin) {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("devnet: install dir: %w", err)
+	}
+	unlock, err := lockFile(filepath.Join(dir, ".install.lock"))
+	if err != nil {
+		return "", fmt.Errorf("devnet: lock install dir: %w", err)
+	}
+	defer unlock()
+	if isExecutable(bin) { // another process finished while we waited
+		return bin, nil
+	}
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return "", fmt.Errorf("devnet: Chopsticks needs Node.js and npm, and %s is not on the PATH (install Node.js 20 or newer, e.g. apt-get install nodejs npm)", tool)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, installTimeout)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--prefix", dir,
+		"@acala-network/chopsticks@"+ChopsticksVersion)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("devnet: npm install @acala-network/chopsticks@%s: %w\n%s", ChopsticksVersion, err, tail(out.Bytes(), 2000))
+	}
+	if !isExecutable(bin) {
+		return "", fmt.Errorf("devnet: npm install finished but %s is missing", bin)
+	}
+	return bin, nil
+}
+
+// Start installs Chopsticks if needed, starts a node and waits until it
+// answers JSON-RPC. The node runs until Stop, or until ctx is done.
+func Start(ctx context.Context, opts Options) (*Node, error) {
+	if (opts.Spec == "") == (opts.Fork == "") {
+		return nil, errors.New("devnet: give exactly one of a chain spec file or an endpoint to fork")
+	}
+	args := []string{"--host", "127.0.0.1"}
+	if opts.Spec != "" {
+		abs, err := filepath.Abs(opts.Spec)
+		if err == nil {
+			_, err = os.Stat(abs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("devnet: chain spec: %w", err)
+		}
+		args = append(args, "--genesis", abs)
+	} else {
+		if !strings.HasPrefix(opts.Fork, "ws://") && !strings.HasPrefix(opts.Fork, "wss://") {
+			return nil, fmt.Errorf("devnet: fork endpoint %q is not a ws:// or wss:// URL", opts.Fork)
+		}
+		args = append(args, "--endpoint", opts.Fork)
+	}
+	if opts.Plant != "" {
+		abs, err := filepath.Abs(opts.Plant)
+		if err == nil {
+			_, err = os.Stat(abs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("devnet: storage to plant: %w", err)
+		}
+		args = append(args, "--import-storage", abs)
+	}
+	switch opts.BuildBlockMode {
+	case "", "Batch", "Instant", "Manual":
+		if opts.BuildBlockMode != "" {
+			args = append(args, "--build-block-mode", opts.BuildBlockMode)
+		}
+	default:
+		return nil, fmt.Errorf("devnet: build block mode %q is not Batch, Instant or Manual", opts.BuildBlockMode)
+	}
+	bin, err := Install(ctx, opts.ToolsDir)
+	if err != nil {
+		return nil, err
+	}
+	timeout := opts.StartTimeout
+	if timeout == 0 {
+		timeout = DefaultStartTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	// A port picked free can be taken by someone else before the node binds
+	// it; a few attempts make that race harmless.
+	var lastErr error
+	for attempt := 0; attempt < 3 && time.Now().Before(deadline); attempt++ {
+		port := opts.Port
+		if port == 0 {
+			if port, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+		n, err := launch(ctx, bin, append(args, "--port", strconv.Itoa(port)), port, opts.Log, deadline)
+		if err == nil {
+			return n, nil
+		}
+		lastErr = err
+		if opts.Port != 0 || ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+func launch(ctx context.Context, bin string, args []string, port int, log io.Writer, deadline time.Time) (*Node, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	var early tailBuffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout = io.MultiWriter(log, &early)
+	cmd.Stderr = cmd.Stdout
+	setProcAttr(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("devnet: start chopsticks: %w", err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	n := &Node{URL: "ws://" + addr, HTTP: "http://" + addr, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		n.waitErr = cmd.Wait()
+		close(n.done)
+	}()
+	stopOnDone := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			n.Stop()
+		case <-stopOnDone:
+		case <-n.done:
+		}
+	}()
+	for {
+		select {
+		case <-n.done:
+			close(stopOnDone)
+			return nil, fmt.Errorf("devnet: chopsticks exited before answering (%v):\n%s", n.waitErr, early.String())
+		case <-ctx.Done():
+			close(stopOnDone)
+			n.Stop()
+			return nil, fmt.Errorf("devnet: start: %w", ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+		var chain string
+		if err := n.call(context.Background(), &chain, "system_chain"); err == nil {
+			close(stopOnDone)
+			go func() { // still stop the node when the caller's ctx ends
+				select {
+				case <-ctx.Done():
+					n.Stop()
+				case <-n.done:
+				}
+			}()
+			return n, nil
+		}
+		if time.Now().After(deadline) {
+			close(stopOnDone)
+			n.Stop()
+			return nil, fmt.Errorf("devnet: chopsticks did not answer on %s in time:\n%s", addr, early.String())
+		}
+	}
+}
+
+// Call makes one JSON-RPC call over HTTP and decodes its result into out
+// (which may be nil). Tests use it to plant state (dev_setStorage) and build
+// blocks (dev_newBlock).
+func (n *Node) Call(ctx context.Context, out any, method string, params ...any) error {
+	return n.call(ctx, out, method, params...)
+}
+
+func (n *Node) call(ctx context.Context, out any, method string, params ...any) error {
+	if params == nil {
+		params = []any{}
+	}
+	body, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+	if err != nil {
+		return fmt.Errorf("devnet %s: %w", method, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.HTTP, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("devnet %s: %w", method, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("devnet %s: %w", method, err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Result json.RawMessage `json:"result"`
+		Error  *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&r); err != nil {
+		return fmt.Errorf("devnet %s: reading answer: %w", method, err)
+	}
+	if r.Error != nil {
+		return fmt.Errorf("devnet %s: error %d: %s", method, r.Error.Code, r.Error.Message)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Result, out); err != nil {
+			return fmt.Errorf("devnet %s: result: %w", method, err)
+		}
+	}
+	return nil
+}
+
+// Stop ends the node and waits for it to exit. It is safe to call more
+// than once.
+func (n *Node) Stop() error {
+	n.stopOnce.Do(func() {
+		terminate(n.cmd)
+		select {
+		case <-n.done:
+		case <-time.After(5 * time.Second):
+			kill(n.cmd)
+			<-n.done
+		}
+	})
+	return nil
+}
+
+// Done is closed when the node process has exited.
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("devnet: pick a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+// tailBuffer keeps the last few KiB of the node's output for error messages.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailKeep = 4096
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*tailKeep {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailKeep:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return tail(t.buf, tailKeep)
+}

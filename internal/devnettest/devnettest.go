@@ -1,0 +1,30 @@
+// Package devnettest starts a real subtensor runtime under Chopsticks for
+// integration tests, from the raw chain spec in the shared chain data.
+package devnettest
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/btscript/btscript/devnet"
+	"github.com/btscript/btscript/internal/testdata"
+)
+
+// Start runs the subtensor "raonet" runtime (spec 218) on 127.0.0.1 and
+// stops it when the test ends. Blocks are built only on dev_newBlock, so a
+// test controls the chain. Set BTSCRIPT_DEVNET_LOG=1 to see the node's log.
+func Start(tb testing.TB) *devnet.Node {
+	tb.Helper()
+	spec := testdata.Path(tb, testdata.RaonetSpec)
+	opts := devnet.Options{Spec: spec, BuildBlockMode: "Manual"}
+	if os.Getenv("BTSCRIPT_DEVNET_LOG") != "" {
+		opts.Log = os.Stderr
+	}
+	n, err := devnet.Start(context.Background(), opts)
+	if err != nil {
+		tb.Fatalf("start devnet: %v", err)
+	}
+	tb.Cleanup(func() { n.Stop() })
+	return n
+}
