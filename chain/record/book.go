@@ -30,6 +30,27 @@ var aliases = map[string]string{
 	"chain_getHead":      "chain_getBlockHash",
 }
 
+// normalize rewrites params that name the same request in different
+// spellings into one: the argument bytes of state_call are hex with or
+// without 0x, in either case, and "" is the same as "0x".
+func normalize(method string, params json.RawMessage) json.RawMessage {
+	if method != "state_call" {
+		return params
+	}
+	var ps []json.RawMessage
+	if json.Unmarshal(params, &ps) != nil || len(ps) < 2 {
+		return params
+	}
+	var data string
+	if json.Unmarshal(ps[1], &data) != nil {
+		return params
+	}
+	data = "0x" + strings.TrimPrefix(strings.ToLower(data), "0x")
+	ps[1], _ = json.Marshal(data)
+	out, _ := json.Marshal(ps)
+	return out
+}
+
 func methodName(m string) string {
 	if a, ok := aliases[m]; ok {
 		return a
@@ -94,9 +115,10 @@ func NewBook(exchanges []Exchange) *Book {
 	for _, ex := range exchanges {
 		m := methodName(ex.Method)
 		an := answer{result: ex.Result, err: ex.Error, notifications: ex.Notifications}
+		raw := normalize(m, ex.Params)
 		var params []json.RawMessage
-		_ = json.Unmarshal(ex.Params, &params)
-		k := m + " " + canonical(ex.Params)
+		_ = json.Unmarshal(raw, &params)
+		k := m + " " + canonical(raw)
 		if b.exact[k] == nil {
 			b.exact[k] = &answers{}
 		}
@@ -201,6 +223,7 @@ func (b *Book) Notifications(method string, params json.RawMessage) ([]json.RawM
 
 func (b *Book) find(method string, params json.RawMessage) (answer, error) {
 	m := methodName(method)
+	params = normalize(m, params)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if a := b.exact[m+" "+canonical(params)]; a != nil {

@@ -51,11 +51,12 @@ func TestSDKMatchingRules(t *testing.T) {
 		{"head as getBlockHash", "chain_getBlockHash", `[]`, head},
 		{"call at recorded block", "state_call", `["NeuronInfoRuntimeApi_get_neurons_lite","0100","` + head + `"]`, "0x0110"},
 		{"call at any block", "state_call", `["NeuronInfoRuntimeApi_get_neurons_lite", "0100", "` + other + `"]`, "0x0110"},
+		{"call data with 0x", "state_call", `["NeuronInfoRuntimeApi_get_neurons_lite", "0x0100", "` + other + `"]`, "0x0110"},
 		{"storage under the other name", "state_getStorage", `["0x658faa385070e074c85bf6b568cf0555604fb97037feb8522bf37d42d54fa6e9f1577fbf1d628fdd0100", "` + head + `"]`, "null"},
 		{"runtime version at any block", "state_getRuntimeVersion", `["` + other + `"]`, `{"`},
 		{"metadata v14", "state_getMetadata", `["` + head + `"]`, "0x6d657461" + "0e"},
 		{"metadata v15", "state_call", `["Metadata_metadata_at_version","0x0f000000","` + head + `"]`, "0x01"},
-		{"metadata versions", "state_call", `["Metadata_metadata_versions","0x"]`, metadataVersions},
+		{"metadata versions", "state_call", `["Metadata_metadata_versions",""]`, metadataVersions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
