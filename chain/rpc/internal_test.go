@@ -1,0 +1,104 @@
+package rpc
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReadLimited(t *testing.T) {
+	pad := strings.Repeat("x", 200)
+	tests := []struct {
+		name      string
+		msg       string
+		limit     int64
+		wantBig   bool
+		wantID    uint64
+		wantHasID bool
+	}{
+		{"fits", `{"id":1,"result":"x"}`, 100, false, 0, false},
+		{"exactly at limit", `{"id":1}`, 8, false, 0, false},
+		{"id first", `{"jsonrpc":"2.0","id":42,"result":"` + pad + `"}`, 64, true, 42, true},
+		{"id last", `{"jsonrpc":"2.0","result":"` + pad + `","id":43}`, 64, true, 43, true},
+		{"quoted id last", `{"result":"` + pad + `","id":"44"} `, 64, true, 44, true},
+		{"notification", `{"method":"m","params":{"result":"` + pad + `"}}`, 64, true, 0, false},
+		{"batch", `[{"id":1,"result":"` + pad + `"}]`, 64, true, 0, false},
+		{"one past limit", `{"id":7,"result":"abc"}`, 22, true, 7, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, big, err := readLimited(strings.NewReader(tt.msg), tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.wantBig {
+				if big != nil || string(data) != tt.msg {
+					t.Fatalf("got %q, %v", data, big)
+				}
+				return
+			}
+			if big == nil {
+				t.Fatal("not reported as oversized")
+			}
+			if big.hasID != tt.wantHasID || big.id != tt.wantID {
+				t.Fatalf("id %d (%v), want %d (%v)", big.id, big.hasID, tt.wantID, tt.wantHasID)
+			}
+			if !errors.Is(big.err, ErrMessageTooBig) || !strings.Contains(big.err.Error(), "message of "+strconv.Itoa(len(tt.msg))+" bytes") {
+				t.Fatalf("error %v does not name size %d", big.err, len(tt.msg))
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	c := &Client{cfg: Config{RetryBackoff: 100 * time.Millisecond, RetryBackoffMax: 2 * time.Second}}
+	for attempt := range 40 {
+		want := min(100*time.Millisecond<<min(attempt, 20), 2*time.Second)
+		for range 50 {
+			d := c.backoff(attempt, 0)
+			if d < want/2 || d > want {
+				t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, d, want/2, want)
+			}
+		}
+	}
+	if d := c.backoff(0, 3*time.Second); d != 3*time.Second {
+		t.Fatalf("Retry-After not honoured: %v", d)
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	lost := errors.Join(ErrConnectionLost, ErrMessageTooBig)
+	tests := []struct {
+		name             string
+		err              error
+		sent, idempotent bool
+		want             bool
+	}{
+		{"closed", ErrClosed, false, true, false},
+		{"lost read", lost, true, true, true},
+		{"lost submit sent", lost, true, false, false},
+		{"lost submit unsent", lost, false, false, true},
+		{"too big", ErrMessageTooBig, true, true, false},
+		{"rate limited read", &Error{Code: CodeRateLimited}, true, true, true},
+		{"rate limited submit", &Error{Code: CodeRateLimited}, true, false, false},
+		{"other rpc error", &Error{Code: 1010}, true, true, false},
+		{"dial", &rateLimitError{}, false, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := retryable(tt.err, tt.sent, tt.idempotent); got != tt.want {
+				t.Fatalf("got %v", got)
+			}
+		})
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	for in, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, "-1": 0, "soon": 0} {
+		if got := parseRetryAfter(in); got != want {
+			t.Errorf("%q: got %v, want %v", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package rpc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// request is an outgoing JSON-RPC request object.
+type request struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      uint64          `json:"id"`
+	Method  string          `json:"method"`
+	Params  json.RawMessage `json:"params"`
+}
+
+// message is any incoming JSON-RPC object: a response (ID set) or a
+// subscription notification (Method set, no ID).
+type message struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+	Result json.RawMessage `json:"result"`
+	Error  *Error          `json:"error"`
+}
+
+// notificationParams is the params object of a subscription notification.
+type notificationParams struct {
+	Subscription json.RawMessage `json:"subscription"`
+	Result       json.RawMessage `json:"result"`
+}
+
+var emptyParams = json.RawMessage("[]")
+
+// encodeParams encodes positional params as a JSON array ("[]" for none,
+// which Substrate nodes require rather than an absent field).
+func encodeParams(params []any) (json.RawMessage, error) {
+	if len(params) == 0 {
+		return emptyParams, nil
+	}
+	return json.Marshal(params)
+}
+
+// parseFrame decodes one incoming frame: a single object or a batch array.
+func parseFrame(data []byte) ([]*message, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, errors.New("empty frame")
+	}
+	switch data[0] {
+	case '{':
+		m := new(message)
+		if err := json.Unmarshal(data, m); err != nil {
+			return nil, err
+		}
+		return []*message{m}, nil
+	case '[':
+		var ms []*message
+		if err := json.Unmarshal(data, &ms); err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m == nil {
+				return nil, errors.New("null element in batch response")
+			}
+		}
+		return ms, nil
+	default:
+		return nil, fmt.Errorf("frame starts with %q, not a JSON object or array", excerpt(data))
+	}
+}
+
+// isNotification reports whether m is a server-initiated notification.
+func (m *message) isNotification() bool {
+	return m.Method != "" && isNullID(m.ID)
+}
+
+func isNullID(id json.RawMessage) bool {
+	id = bytes.TrimSpace(id)
+	return len(id) == 0 || string(id) == "null"
+}
+
+// parseID returns the numeric id the client assigned, accepting it bare or
+// quoted (some proxies stringify ids).
+func parseID(id json.RawMessage) (uint64, bool) {
+	s := string(bytes.TrimSpace(id))
+	if uq, err := strconv.Unquote(s); err == nil {
+		s = uq
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil
+}
+
+// subscriptionKey normalizes a subscription id (a JSON string or number)
+// into a map key.
+func subscriptionKey(id json.RawMessage) string {
+	s := string(bytes.TrimSpace(id))
+	if uq, err := strconv.Unquote(s); err == nil {
+		return uq
+	}
+	return s
+}
+
+// excerpt returns a short printable prefix of data for error messages.
+func excerpt(data []byte) string {
+	const n = 32 // enough to recognize an HTML page or a stray token
+	if len(data) > n {
+		return string(data[:n]) + "..."
+	}
+	return string(data)
+}
