@@ -1,0 +1,431 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Default limits applied when the corresponding Options field is zero.
+const (
+	// DefaultCallStackSize is the default maximum Lua call depth.
+	DefaultCallStackSize = 20000
+	// DefaultRegistrySize is the default initial size, in slots, of each
+	// coroutine's value stack.
+	DefaultRegistrySize = 256
+	// DefaultRegistryMaxSize is the default maximum size, in slots, of each
+	// coroutine's value stack.
+	DefaultRegistryMaxSize = 1 << 20
+	// DefaultMemoryLimit is the default heap limit, in bytes.
+	DefaultMemoryLimit = 1 << 30
+	// DefaultMaxConcurrency is the default number of async calls allowed to
+	// run at once per engine.
+	DefaultMaxConcurrency = 256
+	// MaxStringRep is the largest string, in bytes, that string.rep builds.
+	MaxStringRep = 64 << 20
+)
+
+// Options configures an Engine. The zero value is usable: every field
+// documents its default.
+type Options struct {
+	// Stdout receives print output. Default os.Stdout.
+	Stdout io.Writer
+	// Stderr receives warnings (for example errors of spawned tasks nobody
+	// waited for). Default os.Stderr.
+	Stderr io.Writer
+	// AllowIO opens the full io and os libraries, dofile, loadfile, require
+	// and module. When false, scripts get only os.time, os.clock, os.date
+	// and os.difftime.
+	AllowIO bool
+	// Timeout limits the wall time of each Eval or RunFile. 0 means no limit.
+	Timeout time.Duration
+	// CallStackSize is the maximum Lua call depth; deeper recursion fails
+	// with "stack overflow". Default DefaultCallStackSize.
+	CallStackSize int
+	// RegistrySize is the initial size, in slots, of each coroutine's value
+	// stack. Default DefaultRegistrySize.
+	RegistrySize int
+	// RegistryMaxSize is the size, in slots, the value stack of a coroutine
+	// may grow to; beyond it the script fails with "registry overflow".
+	// Default DefaultRegistryMaxSize.
+	RegistryMaxSize int
+	// MemoryLimit stops a running script when the Go heap of the process
+	// exceeds this many bytes. A watchdog samples the heap every few
+	// milliseconds, so the limit is approximate: it measures the whole
+	// process, not one script, and a single huge allocation can overshoot it
+	// before the next sample. Default DefaultMemoryLimit; negative disables.
+	MemoryLimit int64
+	// Pinner resolves the block that gather and at pin calls to. Nil means
+	// no pinning: Pin always reports that no pin is in scope, and at fails.
+	Pinner Pinner
+	// MaxConcurrency is the number of async calls that may run at once;
+	// further calls wait for a free slot. Default DefaultMaxConcurrency.
+	MaxConcurrency int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.CallStackSize <= 0 {
+		o.CallStackSize = DefaultCallStackSize
+	}
+	if o.RegistrySize <= 0 {
+		o.RegistrySize = DefaultRegistrySize
+	}
+	if o.RegistrySize < 128 {
+		o.RegistrySize = 128
+	}
+	if o.RegistryMaxSize <= 0 {
+		o.RegistryMaxSize = DefaultRegistryMaxSize
+	}
+	if o.RegistryMaxSize < o.RegistrySize {
+		o.RegistryMaxSize = o.RegistrySize
+	}
+	if o.MemoryLimit == 0 {
+		o.MemoryLimit = DefaultMemoryLimit
+	}
+	if o.MaxConcurrency <= 0 {
+		o.MaxConcurrency = DefaultMaxConcurrency
+	}
+	return o
+}
+
+// Func is an asynchronous function callable from Lua. It runs on its own
+// goroutine while the calling Lua coroutine waits; other coroutines of the
+// script keep running. ctx is cancelled when the script, its gather branch,
+// its task or its timeout ends; Pin(ctx) reports the block in scope. Args
+// and results are converted as described by ToGo and ToLua. A returned
+// error is raised in Lua at the calling line and can be caught with pcall.
+type Func func(ctx context.Context, args []any) ([]any, error)
+
+// ErrClosed is returned by calls on an Engine after Close.
+var ErrClosed = errors.New("engine: closed")
+
+// Engine is a Lua host. One goroutine owns its Lua state; every method is
+// safe for concurrent use and runs on that goroutine. Runs (Eval, RunFile)
+// execute one at a time.
+type Engine struct {
+	opts Options
+
+	jobs      chan func()
+	quit      chan struct{}
+	ownerDone chan struct{}
+	closeOnce sync.Once
+	calls     sync.WaitGroup // goroutines of async calls and watchdogs
+	sem       chan struct{}  // MaxConcurrency slots
+
+	// Owned by the owner goroutine.
+	L        *lua.LState
+	wrapper  *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
+	body     *lua.LFunction // coroutine trampoline
+	setPanic *lua.LFunction
+	count    *lua.LFunction
+	check    *lua.LFunction
+	marker   *lua.LUserData
+	run      *run
+	pcs      map[uintptr]frameKind
+	coroMap  map[*lua.LState]*userCoro
+	threads  []*lua.LState // idle threads for reuse
+}
+
+// New creates an Engine with its Lua state and owner goroutine. Close it to
+// release them.
+func New(opts Options) *Engine {
+	e := &Engine{
+		opts:      opts.withDefaults(),
+		jobs:      make(chan func()),
+		quit:      make(chan struct{}),
+		ownerDone: make(chan struct{}),
+		pcs:       make(map[uintptr]frameKind),
+	}
+	e.sem = make(chan struct{}, e.opts.MaxConcurrency)
+	ready := make(chan struct{})
+	go e.own(ready)
+	<-ready
+	return e
+}
+
+// own is the owner goroutine: it creates the Lua state and runs jobs.
+func (e *Engine) own(ready chan struct{}) {
+	defer close(e.ownerDone)
+	e.L = lua.NewState(lua.Options{
+		CallStackSize:       e.opts.CallStackSize,
+		RegistrySize:        e.opts.RegistrySize,
+		RegistryMaxSize:     e.opts.RegistryMaxSize,
+		RegistryGrowStep:    e.opts.RegistrySize,
+		SkipOpenLibs:        true,
+		MinimizeStackMemory: true,
+	})
+	e.init()
+	close(ready)
+	for {
+		select {
+		case job := <-e.jobs:
+			job()
+		case <-e.quit:
+			e.L.Close()
+			return
+		}
+	}
+}
+
+// do runs fn on the owner goroutine and waits for it.
+func (e *Engine) do(fn func()) error {
+	done := make(chan struct{})
+	job := func() {
+		defer close(done)
+		fn()
+	}
+	select {
+	case e.jobs <- job:
+	case <-e.quit:
+		return ErrClosed
+	}
+	<-done
+	return nil
+}
+
+// Close stops the engine. It waits for the running script, if any, to stop
+// (cancel its context to hurry it) and for every goroutine the engine
+// started to finish. Close is idempotent.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() {
+		close(e.quit)
+		<-e.ownerDone
+		e.calls.Wait()
+	})
+	return nil
+}
+
+// Do runs fn on the owner goroutine with the engine's Lua state, for
+// bindings that need raw gopher-lua access (metatables, userdata types,
+// LGFunctions). fn must not keep L or call into it after returning. An
+// error returned or raised by fn is returned.
+func (e *Engine) Do(fn func(L *lua.LState) error) error {
+	var err error
+	if derr := e.do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("engine: %v", luaPanicMessage(r))
+			}
+		}()
+		err = fn(e.L)
+	}); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// Setup runs Lua code once in the engine's global environment, outside any
+// script run, for bindings that define helpers in Lua. It must not call
+// async functions. name is the chunk name used in error messages.
+func (e *Engine) Setup(name, code string) error {
+	return e.Do(func(L *lua.LState) error {
+		fn, err := L.Load(strings.NewReader(code), name)
+		if err != nil {
+			return fmt.Errorf("engine: setup %s: %w", name, err)
+		}
+		L.Push(fn)
+		if err := L.PCall(0, 0, nil); err != nil {
+			return fmt.Errorf("engine: setup %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// Register sets the global name to the async function fn.
+func (e *Engine) Register(name string, fn Func) error {
+	return e.Do(func(L *lua.LState) error {
+		L.SetGlobal(name, e.AsyncFunction(L, fn))
+		return nil
+	})
+}
+
+// Module is a set of fields to install as a global table: async functions,
+// synchronous gopher-lua functions and constants. Build it with NewModule
+// and install it with Engine.RegisterModule.
+type Module struct {
+	names []string
+	async map[string]Func
+	sync  map[string]lua.LGFunction
+	vals  map[string]any
+}
+
+// NewModule returns an empty Module.
+func NewModule() *Module {
+	return &Module{async: map[string]Func{}, sync: map[string]lua.LGFunction{}, vals: map[string]any{}}
+}
+
+func (m *Module) add(name string) {
+	m.names = append(m.names, name)
+	delete(m.async, name)
+	delete(m.sync, name)
+	delete(m.vals, name)
+}
+
+// Async adds an async function field and returns m.
+func (m *Module) Async(name string, fn Func) *Module {
+	m.add(name)
+	m.async[name] = fn
+	return m
+}
+
+// Sync adds a synchronous gopher-lua function field and returns m. It runs
+// on the owner goroutine and must not block for long.
+func (m *Module) Sync(name string, fn lua.LGFunction) *Module {
+	m.add(name)
+	m.sync[name] = fn
+	return m
+}
+
+// Value adds a constant field, converted with ToLua, and returns m.
+func (m *Module) Value(name string, v any) *Module {
+	m.add(name)
+	m.vals[name] = v
+	return m
+}
+
+// RegisterModule installs m as the global table name, merging into an
+// existing table of that name.
+func (e *Engine) RegisterModule(name string, m *Module) error {
+	return e.Do(func(L *lua.LState) error {
+		tbl, ok := L.GetGlobal(name).(*lua.LTable)
+		if !ok {
+			tbl = L.NewTable()
+		}
+		for _, field := range m.names {
+			switch {
+			case m.async[field] != nil:
+				tbl.RawSetString(field, e.AsyncFunction(L, m.async[field]))
+			case m.sync[field] != nil:
+				tbl.RawSetString(field, L.NewFunction(m.sync[field]))
+			default:
+				v, err := ToLua(L, m.vals[field])
+				if err != nil {
+					return fmt.Errorf("engine: module %s field %s: %w", name, field, err)
+				}
+				tbl.RawSetString(field, v)
+			}
+		}
+		L.SetGlobal(name, tbl)
+		return nil
+	})
+}
+
+// Result holds what a chunk returned.
+type Result struct {
+	// Values are the Lua values returned. They belong to the engine's Lua
+	// state: inspect them before the next call on the engine.
+	Values []lua.LValue
+}
+
+// Go converts the results to Go values with ToGo, e.g. for JSON output.
+func (r *Result) Go() []any {
+	if r == nil {
+		return nil
+	}
+	out := make([]any, len(r.Values))
+	for i, v := range r.Values {
+		out[i] = ToGo(v)
+	}
+	return out
+}
+
+// Eval runs a chunk of Lua code, as a REPL does: it first tries
+// "return " .. code so that an expression yields its value, and falls back
+// to code as a statement. The chunk name in error messages is "stdin".
+func (e *Engine) Eval(ctx context.Context, code string) (*Result, error) {
+	var res *Result
+	var err error
+	if derr := e.do(func() {
+		fn, lerr := e.L.Load(strings.NewReader("return "+code), "stdin")
+		if lerr != nil {
+			fn, lerr = e.L.Load(strings.NewReader(code), "stdin")
+		}
+		if lerr != nil {
+			err = &Error{Message: syntaxMessage(lerr)}
+			return
+		}
+		res, err = e.execute(ctx, fn, nil)
+	}); derr != nil {
+		return nil, derr
+	}
+	return res, err
+}
+
+// RunFile runs the Lua script at path. The script receives args as the
+// global table arg (arg[0] is path) and as its varargs (...).
+func (e *Engine) RunFile(ctx context.Context, path string, args []string) (*Result, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	var res *Result
+	if derr := e.do(func() {
+		code := string(src)
+		if strings.HasPrefix(code, "#") { // shebang line
+			if i := strings.IndexByte(code, '\n'); i >= 0 {
+				code = "--" + code[i:]
+			} else {
+				code = ""
+			}
+		}
+		fn, lerr := e.L.Load(strings.NewReader(code), filepath.Base(path))
+		if lerr != nil {
+			err = &Error{Message: syntaxMessage(lerr)}
+			return
+		}
+		argt := e.L.NewTable()
+		argt.RawSetInt(0, lua.LString(path))
+		lvs := make([]lua.LValue, len(args))
+		for i, a := range args {
+			argt.RawSetInt(i+1, lua.LString(a))
+			lvs[i] = lua.LString(a)
+		}
+		e.L.SetGlobal("arg", argt)
+		res, err = e.execute(ctx, fn, lvs)
+	}); derr != nil {
+		return nil, derr
+	}
+	return res, err
+}
+
+// AsyncFunction returns a Lua function that calls fn asynchronously. It
+// must be called on the owner goroutine (inside Do or a Lua function), for
+// bindings that build their own tables.
+func (e *Engine) AsyncFunction(L *lua.LState, fn Func) *lua.LFunction {
+	if fn == nil {
+		panic("engine: nil Func")
+	}
+	return e.yielding(L, func(L *lua.LState, r *run) int { return r.startCall(L, fn) })
+}
+
+// syntaxMessage extracts the first line of a gopher-lua compile error.
+func syntaxMessage(err error) string {
+	msg := err.Error()
+	var api *lua.ApiError
+	if errors.As(err, &api) {
+		msg = api.Object.String()
+	}
+	return strings.TrimSpace(msg)
+}
+
+// luaPanicMessage renders a recovered panic value without any Go stack.
+func luaPanicMessage(r any) string {
+	if api, ok := r.(*lua.ApiError); ok {
+		return api.Object.String()
+	}
+	return fmt.Sprint(r)
+}

@@ -1,0 +1,715 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// newTestEngine returns an engine with an "echo" async function that
+// returns its arguments after an optional delay given as a duration string
+// in the last argument named "wait=...".
+func newTestEngine(t *testing.T, opts Options) (*Engine, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	if opts.Stdout == nil {
+		opts.Stdout = &out
+	}
+	e := New(opts)
+	t.Cleanup(func() { e.Close() })
+	if err := e.Register("echo", func(ctx context.Context, args []any) ([]any, error) {
+		select {
+		case <-time.After(time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return args, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Register("fail", func(ctx context.Context, args []any) ([]any, error) {
+		return nil, fmt.Errorf("%v", args[0])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return e, &out
+}
+
+func eval(t *testing.T, e *Engine, code string) []any {
+	t.Helper()
+	res, err := e.Eval(context.Background(), code)
+	if err != nil {
+		t.Fatalf("%s: %v", code, err)
+	}
+	return res.Go()
+}
+
+func TestEvalResults(t *testing.T) {
+	e, out := newTestEngine(t, Options{})
+	cases := []struct {
+		name, code, want string
+	}{
+		{"expression", `1 + 2`, `[3]`},
+		{"statement", `local x = 2; return x * 21`, `[42]`},
+		{"async", `return echo(1, "a", true)`, `[1 a true]`},
+		{"async multiple values into locals", `local a, b, c = echo(1, 2) return a, b, c`, `[1 2 <nil>]`},
+		{"async in tail call", `local function f() return echo(5) end return f()`, `[5]`},
+		{"table results", `return {1, 2, 3}, {a = 1}`, `[[1 2 3] map[a:1]]`},
+		{"nested tables to async", `return echo({x = {1, 2}})`, `[map[x:[1 2]]]`},
+		{"print", `print("hi", 1, nil)`, `[]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := fmt.Sprint(eval(t, e, tc.code))
+			if got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	if out.String() != "hi\t1\tnil\n" {
+		t.Errorf("print wrote %q", out.String())
+	}
+}
+
+func TestRunFile(t *testing.T) {
+	e, out := newTestEngine(t, Options{})
+	path := filepath.Join(t.TempDir(), "script.lua")
+	src := "#!/usr/bin/env btscript\nlocal a, b = ...\nprint(arg[0] ~= nil, arg[1], a, b)\nreturn echo(a)\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.RunFile(context.Background(), path, []string{"x", "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(res.Go()); got != "[x]" {
+		t.Errorf("results %s", got)
+	}
+	if out.String() != "true\tx\tx\ty\n" {
+		t.Errorf("output %q", out.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad.lua")
+	os.WriteFile(bad, []byte("local x = 1\n\nlocal y = nil + x\n"), 0o644)
+	_, err = e.RunFile(context.Background(), bad, nil)
+	var se *Error
+	if !errors.As(err, &se) || !strings.HasPrefix(se.Message, "bad.lua:3:") {
+		t.Fatalf("error %v", err)
+	}
+	if !strings.Contains(se.Traceback, "bad.lua:3") || strings.Contains(se.Error(), "goroutine") {
+		t.Errorf("traceback %q", se.Traceback)
+	}
+}
+
+func TestAsyncErrors(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	cases := []struct {
+		name, code, want string
+	}{
+		{"uncaught", "local x = 1\nfail('tempo: netuid must be an integer')", "stdin:2: tempo: netuid must be an integer"},
+		{"pcall catches", "local ok, err = pcall(fail, 'nope') return tostring(ok) .. ' ' .. err", ""},
+		{"syntax", "local = 1", "stdin"},
+		{"yield outside coroutine", "coroutine.yield(1)", "attempt to yield from outside a coroutine"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := e.Eval(context.Background(), tc.code)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := res.Go()[0]; got != "false nope" && !strings.HasSuffix(got.(string), ": nope") {
+					t.Errorf("got %v", got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// The message of an async error keeps the text as given.
+	got := eval(t, e, "local ok, err = pcall(function() fail('text as given') end) return ok, err")
+	if got[0] != false || !strings.HasSuffix(got[1].(string), ": text as given") || !strings.HasPrefix(got[1].(string), "stdin:1:") {
+		t.Errorf("got %v", got)
+	}
+}
+
+// concurrencyProbe is an async function that records how many calls run at
+// once.
+type concurrencyProbe struct {
+	running, max atomic.Int64
+	delay        time.Duration
+}
+
+func (p *concurrencyProbe) fn(ctx context.Context, args []any) ([]any, error) {
+	n := p.running.Add(1)
+	defer p.running.Add(-1)
+	for {
+		m := p.max.Load()
+		if n <= m || p.max.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	select {
+	case <-time.After(p.delay):
+		return args, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func TestGatherRunsConcurrently(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	p := &concurrencyProbe{delay: 200 * time.Millisecond}
+	e.Register("wait200", p.fn)
+	start := time.Now()
+	got := eval(t, e, `return gather(function() return wait200(1) end, function() return wait200(2) end, function() return wait200(3) end)`)
+	t.Logf("gather of 3 x 200ms took %v", time.Since(start))
+	if fmt.Sprint(got) != "[1 2 3]" {
+		t.Errorf("results %v", got)
+	}
+	if p.max.Load() != 3 {
+		t.Errorf("max concurrent calls %d, want 3", p.max.Load())
+	}
+
+	got = eval(t, e, `local r = gather{b = function() return echo("B") end, a = function() return echo("A") end} return r.a, r.b`)
+	if fmt.Sprint(got) != "[A B]" {
+		t.Errorf("named gather %v", got)
+	}
+	got = eval(t, e, `return select('#', gather())`)
+	if fmt.Sprint(got) != "[0]" {
+		t.Errorf("empty gather %v", got)
+	}
+	// Nested gathers and Lua-only branches.
+	got = eval(t, e, `return gather(function() return 1 end, function() local a, b = gather(function() return echo(2) end, function() return echo(3) end) return a + b end)`)
+	if fmt.Sprint(got) != "[1 5]" {
+		t.Errorf("nested gather %v", got)
+	}
+}
+
+func TestMaxConcurrency(t *testing.T) {
+	e, _ := newTestEngine(t, Options{MaxConcurrency: 4})
+	p := &concurrencyProbe{delay: 5 * time.Millisecond}
+	e.Register("probe", p.fn)
+	got := eval(t, e, `local fs = {} for i = 1, 40 do fs[i] = function() return probe(i) end end return select('#', gather(unpack(fs)))`)
+	if fmt.Sprint(got) != "[40]" {
+		t.Errorf("got %v", got)
+	}
+	if m := p.max.Load(); m != 4 {
+		t.Errorf("max concurrent %d, want 4", m)
+	}
+}
+
+func TestGatherFailFast(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	var started, cancelled atomic.Int64
+	e.Register("block", func(ctx context.Context, args []any) ([]any, error) {
+		started.Add(1)
+		<-ctx.Done()
+		cancelled.Add(1)
+		return nil, ctx.Err()
+	})
+	cases := []struct {
+		name, code, want string
+	}{
+		{"positional", `gather(function() return block() end, function() sleep(0.01) fail("boom") end, function() return block() end)`, "gather: branch 2 failed: stdin:1: boom"},
+		{"named", `gather{balance = function() sleep(0.01) fail("no balance") end, other = function() return block() end}`, "gather: branch 'balance' failed: stdin:1: no balance"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			started.Store(0)
+			cancelled.Store(0)
+			_, err := e.Eval(context.Background(), tc.code)
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+			want := int64(strings.Count(tc.code, "block()"))
+			waitFor(t, func() bool { return started.Load() == want && cancelled.Load() == want })
+		})
+	}
+	got := eval(t, e, `local ok, err = pcall(gather, function() fail("x") end) return ok, err`)
+	if got[0] != false || got[1] != "gather: branch 1 failed: stdin:1: x" {
+		t.Errorf("pcall(gather) %v", got)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// countingPinner counts Head and Resolve calls.
+type countingPinner struct {
+	heads    atomic.Int64
+	mu       sync.Mutex
+	resolved []any
+}
+
+func (p *countingPinner) Head(ctx context.Context) (string, error) {
+	p.heads.Add(1)
+	time.Sleep(2 * time.Millisecond) // let other branches ask meanwhile
+	return "0xhead", nil
+}
+
+func (p *countingPinner) Resolve(ctx context.Context, block any) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resolved = append(p.resolved, block)
+	return fmt.Sprintf("0xblock%v", block), nil
+}
+
+func TestPinning(t *testing.T) {
+	pinFn := func(ctx context.Context, args []any) ([]any, error) {
+		hash, ok, err := Pin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return []any{"latest"}, nil
+		}
+		return []any{hash}, nil
+	}
+	cases := []struct {
+		name      string
+		code      string
+		ctx       func(context.Context) context.Context
+		heads     int64
+		resolved  string
+		wantFirst any
+	}{
+		{"no gather", `return pinned()`, nil, 0, "[]", "latest"},
+		{"gather of 100", `local fs = {} for i = 1, 100 do fs[i] = function() return pinned() end end return gather(unpack(fs))`, nil, 1, "[]", "0xhead"},
+		{"nested gathers", `return gather(function() return gather(function() return pinned() end, function() return pinned() end) end, function() return pinned() end)`, nil, 1, "[]", "0xhead"},
+		{"spawn inherits", `return gather(function() return spawn(function() return pinned() end):wait() end, function() return pinned() end)`, nil, 1, "[]", "0xhead"},
+		{"gather without pin", `return gather(function() return echo(1) end, function() return 2 end)`, nil, 0, "[]", int64(1)},
+		{"at", `return at(123, function() return gather(function() return pinned() end, function() return pinned() end) end)`, nil, 0, "[123]", "0xblock123"},
+		{"at hash", `return at("0xabc", pinned)`, nil, 0, "[0xabc]", "0xblock0xabc"},
+		{"WithPin", `return gather(function() return pinned() end)`, func(c context.Context) context.Context { return WithPin(c, "0xrun") }, 0, "[]", "0xrun"},
+		{"WithBlock", `return pinned(), pinned()`, func(c context.Context) context.Context { return WithBlock(c, int64(7)) }, 0, "[7]", "0xblock7"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &countingPinner{}
+			e, _ := newTestEngine(t, Options{Pinner: p})
+			e.Register("pinned", pinFn)
+			ctx := context.Background()
+			if tc.ctx != nil {
+				ctx = tc.ctx(ctx)
+			}
+			res, err := e.Eval(ctx, tc.code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Go()[0]; got != tc.wantFirst {
+				t.Errorf("first result %v, want %v", got, tc.wantFirst)
+			}
+			if p.heads.Load() != tc.heads {
+				t.Errorf("Head called %d times, want %d", p.heads.Load(), tc.heads)
+			}
+			if got := fmt.Sprint(p.resolved); got != tc.resolved {
+				t.Errorf("Resolve calls %s, want %s", got, tc.resolved)
+			}
+		})
+	}
+	t.Run("no pinner", func(t *testing.T) {
+		e, _ := newTestEngine(t, Options{})
+		_, err := e.Eval(context.Background(), `at(1, function() end)`)
+		if err == nil || !strings.Contains(err.Error(), "no Pinner") {
+			t.Errorf("error %v", err)
+		}
+	})
+}
+
+// TestYieldContexts covers every place where gopher-lua cannot yield by
+// itself.
+func TestYieldContexts(t *testing.T) {
+	e, out := newTestEngine(t, Options{})
+	cases := []struct {
+		name, code, want string
+	}{
+		{"pcall", `return pcall(echo, 1, 2)`, "[true 1 2]"},
+		{"pcall of Lua function", `return pcall(function(x) return echo(x) + 1 end, 41)`, "[true 42]"},
+		{"pcall error", `local ok, err = pcall(function() fail("E") end) return ok, err`, "[false stdin:1: E]"},
+		{"nested pcall", `return pcall(pcall, echo, 3)`, "[true true 3]"},
+		{"xpcall", `return xpcall(function() return echo(7) end, print)`, "[true 7]"},
+		{"xpcall handler", `return xpcall(function() fail("E") end, function(m) return "handled " .. m end)`, "[false handled stdin:1: E]"},
+		{"xpcall handler async", `return xpcall(function() error("E", 0) end, function(m) return echo("h:" .. m) end)`, "[false h:E]"},
+		{"coroutine.wrap interleaving", `
+			local gen = coroutine.wrap(function()
+				for i = 1, 3 do coroutine.yield(echo(i * 10)) end
+				return "end"
+			end)
+			return gen(), gen(), gen(), gen()`, "[10 20 30 end]"},
+		{"coroutine create/resume/status", `
+			local co = coroutine.create(function(a)
+				local b = coroutine.yield(echo(a), coroutine.status(coroutine.running()))
+				return b + echo(1)
+			end)
+			local ok1, v1, st = coroutine.resume(co, 5)
+			local s1 = coroutine.status(co)
+			local ok2, v2 = coroutine.resume(co, 10)
+			local ok3, msg = coroutine.resume(co)
+			return ok1, v1, st, s1, ok2, v2, coroutine.status(co), ok3, msg`, "[true 5 running suspended true 11 dead false cannot resume dead coroutine]"},
+		{"coroutine error", `local co = coroutine.create(function() fail("X") end) return coroutine.resume(co)`, "[false stdin:1: X]"},
+		{"yield through pcall in coroutine", `
+			local co = coroutine.wrap(function()
+				local ok, v = pcall(function() return coroutine.yield(echo(1)) end)
+				return ok, v
+			end)
+			local first = co()
+			local ok, v = co("back")
+			return first, ok, v`, "[1 true back]"},
+		{"gather inside coroutine", `
+			local co = coroutine.wrap(function() return gather(function() return echo(1) end, function() return echo(2) end) end)
+			return co()`, "[1 2]"},
+		{"for iterator", `
+			local function iter(_, i) if i < 3 then return echo(i + 1) end end
+			local t = {} for i in iter, nil, 0 do t[#t + 1] = i end
+			return unpack(t)`, "[1 2 3]"},
+		{"iterator from coroutine.wrap", `
+			local t = {}
+			for v in coroutine.wrap(function() for i = 1, 3 do coroutine.yield(echo(i)) end end) do t[#t + 1] = v end
+			return unpack(t)`, "[1 2 3]"},
+		{"__index metamethod", `
+			local t = setmetatable({}, {__index = function(_, k) return echo(k .. "!") end})
+			return t.a, t.b`, "[a! b!]"},
+		{"__add metamethod", `
+			local mt = {__add = function(a, b) return echo(a.v + b.v) end}
+			local x, y = setmetatable({v = 1}, mt), setmetatable({v = 2}, mt)
+			return x + y`, "[3]"},
+		{"table.sort comparator", `local t = {3, 1, 2} table.sort(t, function(a, b) return echo(a) < echo(b) end) return unpack(t)`, "[1 2 3]"},
+		{"string.gsub callback", `return (string.gsub("a b", "%a", function(c) return echo(c:upper()) end))`, "[A B]"},
+		{"gather in iterator", `
+			local function iter(_, i) if i < 2 then return gather(function() return echo(i + 1) end) end end
+			local s = 0 for i in iter, nil, 0 do s = s + i end return s`, "[3]"},
+		{"pcall in metamethod", `
+			local t = setmetatable({}, {__index = function(_, k) return select(2, pcall(echo, k)) end})
+			return t.x`, "[x]"},
+		{"yield across metamethod", `
+			local co = coroutine.wrap(function()
+				local t = setmetatable({}, {__index = function() return coroutine.yield(1) end})
+				return t.x
+			end)
+			return pcall(co)`, "[false"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := e.Eval(context.Background(), tc.code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(res.Go()); !strings.HasPrefix(got, tc.want) {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	_ = out
+}
+
+// TestIteratorKeepsOthersRunning: while one coroutine waits inside an
+// iterator, other coroutines of the script keep running.
+func TestIteratorKeepsOthersRunning(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	p := &concurrencyProbe{delay: 50 * time.Millisecond}
+	e.Register("slow", p.fn)
+	got := eval(t, e, `
+		local function iter(_, i) if i < 1 then return slow(i + 1) end end
+		return gather(
+			function() local s = 0 for i in iter, nil, 0 do s = s + i end return s end,
+			function() return slow(2) end)`)
+	if fmt.Sprint(got) != "[1 2]" {
+		t.Errorf("got %v", got)
+	}
+	if p.max.Load() != 2 {
+		t.Errorf("max concurrency %d, want 2", p.max.Load())
+	}
+}
+
+func TestSpawnSleepTimeout(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	cases := []struct {
+		name, code, want string
+	}{
+		{"spawn wait", `local t = spawn(function(a) return echo(a) end, 9) return t:wait()`, "[9]"},
+		{"spawn runs concurrently", `
+			local order = {}
+			local t = spawn(function() sleep(0.02) order[#order+1] = "task" end)
+			order[#order+1] = "main"
+			t:wait()
+			return unpack(order)`, "[main task]"},
+		{"spawn error on wait", `local t = spawn(function() fail("bad") end) return pcall(t.wait, t)`, "[false stdin:1: bad]"},
+		{"cancel", `local t = spawn(function() sleep(10) end) t:cancel() return pcall(t.wait, t)`, "[false task cancelled]"},
+		{"done", `local t = spawn(function() return 1 end) local before = t:done() t:wait() return before, t:done()`, "[false true]"},
+		{"timeout ok", `return timeout(1, function(x) return echo(x) end, 4)`, "[4]"},
+		{"timeout expires", `return pcall(timeout, 0.02, function() sleep(5) end)`, "[false timeout after 0.02s]"},
+		{"timeout in Lua loop", `return pcall(timeout, 0.02, function() while true do end end)`, "[false timeout after 0.02s]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := e.Eval(context.Background(), tc.code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(res.Go()); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	// A task left running is cancelled when the script ends.
+	var stopped atomic.Bool
+	e.Register("forever", func(ctx context.Context, args []any) ([]any, error) {
+		<-ctx.Done()
+		stopped.Store(true)
+		return nil, ctx.Err()
+	})
+	eval(t, e, `spawn(forever) sleep(0.01) return 1`)
+	waitFor(t, stopped.Load)
+}
+
+func TestLimits(t *testing.T) {
+	cases := []struct {
+		name string
+		opts Options
+		code string
+		want string
+		is   error
+	}{
+		{"infinite loop", Options{Timeout: 100 * time.Millisecond}, `while true do end`, "script timed out after 100ms", ErrTimeout},
+		{"timeout while waiting", Options{Timeout: 100 * time.Millisecond}, `sleep(10)`, "script timed out", ErrTimeout},
+		{"deep recursion", Options{}, `local function f(n) return 1 + f(n + 1) end return f(1)`, "stack overflow", nil},
+		{"string.rep", Options{}, `return #string.rep("x", 1e10)`, "string.rep: result of 10000000000 bytes exceeds the limit", nil},
+		{"table growth", Options{MemoryLimit: 64 << 20, Timeout: 30 * time.Second}, `local t = {} local i = 0 while true do i = i + 1 t[i] = {i} end`, "memory limit exceeded", ErrMemoryLimit},
+		{"deadlock", Options{}, `local a, b a = spawn(function() sleep(0) return b:wait() end) b = spawn(function() sleep(0) return a:wait() end) return a:wait()`, "deadlock", ErrDeadlock},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, _ := newTestEngine(t, tc.opts)
+			_, err := e.Eval(context.Background(), tc.code)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("error %v is not %v", err, tc.is)
+			}
+			t.Logf("stopped with: %v", err)
+			// The engine is still usable.
+			if got := fmt.Sprint(eval(t, e, `return echo(1)`)); got != "[1]" {
+				t.Errorf("after limit: %s", got)
+			}
+		})
+	}
+}
+
+func TestCancellation(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	started := make(chan struct{})
+	var sawCancel atomic.Bool
+	e.Register("hang", func(ctx context.Context, args []any) ([]any, error) {
+		close(started)
+		<-ctx.Done()
+		sawCancel.Store(true)
+		return nil, ctx.Err()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-started; cancel() }()
+	_, err := e.Eval(ctx, `hang()`)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("error %v", err)
+	}
+	waitFor(t, sawCancel.Load)
+	// A call that ignores its context does not hold up cancellation.
+	release := make(chan struct{})
+	e.Register("stubborn", func(ctx context.Context, args []any) ([]any, error) {
+		<-release
+		return nil, nil
+	})
+	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = e.Eval(ctx, `stubborn()`)
+	close(release)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v", err)
+	}
+	// Lua loops stop on cancellation too.
+	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err = e.Eval(ctx, `while true do pcall(function() end) end`); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v", err)
+	}
+	if got := fmt.Sprint(eval(t, e, `return echo("again")`)); got != "[again]" {
+		t.Errorf("after cancel: %s", got)
+	}
+}
+
+func TestGoroutinesFinishOnClose(t *testing.T) {
+	base := runtime.NumGoroutine()
+	e := New(Options{Stdout: &bytes.Buffer{}})
+	e.Register("hang", func(ctx context.Context, args []any) ([]any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	e.Eval(ctx, `gather(hang, hang, function() spawn(hang) sleep(10) end)`)
+	e.Eval(context.Background(), `spawn(hang) return 1`)
+	e.Close()
+	e.Close()
+	if _, err := e.Eval(context.Background(), "1"); !errors.Is(err, ErrClosed) {
+		t.Errorf("Eval after Close: %v", err)
+	}
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= base })
+}
+
+func TestSandbox(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	cases := []struct {
+		name, code, want string
+	}{
+		{"no dofile", `return dofile == nil, loadfile == nil, require == nil, module == nil`, "[true true true true]"},
+		{"no io", `return io == nil`, "[true]"},
+		{"os restricted", `return os.execute == nil, os.exit == nil, os.getenv == nil, type(os.time()), type(os.clock()), type(os.date())`, "[true true true number number string]"},
+		{"loadstring text", `return loadstring("return 1 + 1")()`, "[2]"},
+		{"loadstring binary", `local f, err = loadstring("\27Lua") return f, err`, "[<nil> binary chunks are not allowed]"},
+		{"string table math", `return string.format("%d", 3), table.concat({1, 2}, ","), math.floor(1.5)`, "[3 1,2 1]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fmt.Sprint(eval(t, e, tc.code)); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	io := New(Options{AllowIO: true})
+	defer io.Close()
+	res, err := io.Eval(context.Background(), `return type(io.open), type(os.getenv), type(dofile), type(require)`)
+	if err != nil || fmt.Sprint(res.Go()) != "[function function function function]" {
+		t.Errorf("AllowIO: %v %v", res.Go(), err)
+	}
+}
+
+func TestInt(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	cases := []struct {
+		name, code, want string
+	}{
+		{"2^64+1", `local x = int(2)^64 + 1 return tostring(x), isint(x), type(x)`, "[18446744073709551617 true userdata]"},
+		{"arith", `local x = int("18446744073709551617") return tostring(x * 2 - 1), tostring(x / 2), tostring(x % 10), tostring(-x)`, "[36893488147419103233 9223372036854775808 7 -18446744073709551617]"},
+		{"normalised", `local x = int(2)^64 + 5 local y = x - int(2)^64 return y, type(y)`, "[5 number]"},
+		{"2^53 boundary", `local a = int(2)^53 local b = int(a) + 1 return type(a), type(b)`, "[number userdata]"},
+		{"compare", `local a, b = int(2)^64, int(2)^64 + 1 return a < b, a <= b, b < a, a == int("18446744073709551616"), a ~= b`, "[true true false true true]"},
+		{"int() small is Int", `return int(5) < int(2)^60, type(int(5)), int(5) == int(5)`, "[true userdata true]"},
+		{"mixed number arith", `return tostring(int(2)^64 + 1 - 1)`, "[18446744073709551616]"},
+		{"concat", `return "v=" .. (int(2)^64) .. "!"`, "[v=18446744073709551616!]"},
+		{"tonumber", `return tonumber(int(2)^64) == 2^64, tonumber("12")`, "[true 12]"},
+		{"hex", `return tostring(int("0xffffffffffffffffff"))`, "[4722366482869645213695]"},
+		{"division truncates", `return tostring(int(-7) / 2), int(-7) % 3`, "[-3 2]"},
+		{"to Go", `return int(2)^64`, "[18446744073709551616]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fmt.Sprint(eval(t, e, tc.code)); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	errCases := []struct {
+		name, code, want string
+	}{
+		{"mix float", `return int(2)^64 + 1.5`, "cannot mix float 1.5 with exact integer"},
+		{"mix big float", `return int(2)^64 + 2^60`, "cannot mix float"},
+		{"div zero", `return int(2)^64 / 0`, "integer division by zero"},
+		{"negative exponent", `return int(2) ^ -1`, "exponent"},
+		{"int of fraction", `return int(1.5)`, "int: 1.5 is not an integer"},
+		{"int parse", `return int("12abc")`, "cannot parse"},
+		{"number vs Int compare", `return 1 < int(2)^64`, "attempt to compare number with userdata"},
+	}
+	for _, tc := range errCases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.Eval(context.Background(), tc.code)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// Go values beyond 2^53 arrive as Int; within, as numbers.
+	e.Register("big", func(ctx context.Context, args []any) ([]any, error) {
+		b, _ := new(big.Int).SetString("340282366920938463463374607431768211455", 10)
+		return []any{b, uint64(1 << 60), int64(42), args[0]}, nil
+	})
+	got := eval(t, e, `local a, b, c, d = big(int(2)^70) return tostring(a), tostring(b + 1), type(c), tostring(d)`)
+	if fmt.Sprint(got) != "[340282366920938463463374607431768211455 1152921504606846977 number 1180591620717411303424]" {
+		t.Errorf("got %v", got)
+	}
+}
+
+type chainValue struct{ v string }
+
+func (c chainValue) LuaValue(L *lua.LState) lua.LValue { return lua.LString("chain:" + c.v) }
+
+func TestConversion(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	e.Register("values", func(ctx context.Context, args []any) ([]any, error) {
+		return []any{nil, true, "s", []byte("b"), 1.5, int32(-3), uint8(7), []any{1, "two"}, map[string]any{"k": []string{"x"}}, chainValue{"v"}}, nil
+	})
+	got := eval(t, e, `local a, b, c, d, e, f, g, h, i, j = values() return a == nil, b, c, d, e, f, g, h[2], i.k[1], j`)
+	if fmt.Sprint(got) != "[true true s b 1.5 -3 7 two x chain:v]" {
+		t.Errorf("got %v", got)
+	}
+	e.Register("bad", func(ctx context.Context, args []any) ([]any, error) { return []any{struct{}{}}, nil })
+	if _, err := e.Eval(context.Background(), `bad()`); err == nil || !strings.Contains(err.Error(), "cannot convert Go value of type struct {}") {
+		t.Errorf("error %v", err)
+	}
+	var args []any
+	e.Register("capture", func(ctx context.Context, a []any) ([]any, error) { args = a; return nil, nil })
+	eval(t, e, `capture(nil, 1, 1.5, "s", {1, 2}, {a = 1}, {}, int(2)^64)`)
+	if got := fmt.Sprintf("%#v", args[:7]); got != `[]interface {}{interface {}(nil), 1, 1.5, "s", []interface {}{1, 2}, map[string]interface {}{"a":1}, map[string]interface {}{}}` {
+		t.Errorf("args %s", got)
+	}
+	if b, ok := args[7].(*big.Int); !ok || b.String() != "18446744073709551616" {
+		t.Errorf("Int arg %v", args[7])
+	}
+}
+
+func TestModulesAndSetup(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	m := NewModule().
+		Async("query", func(ctx context.Context, args []any) ([]any, error) { return []any{"q"}, nil }).
+		Sync("encode", func(L *lua.LState) int { L.Push(lua.LString("enc:" + L.CheckString(1))); return 1 }).
+		Value("version", 3)
+	if err := e.RegisterModule("chain", m); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Setup("helpers", `function chain.both(x) return chain.query() .. chain.encode(x) end`); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(eval(t, e, `return chain.both("x"), chain.version`)); got != "[qenc:x 3]" {
+		t.Errorf("got %s", got)
+	}
+	if err := e.Setup("broken", `error("setup failed")`); err == nil || !strings.Contains(err.Error(), "setup failed") {
+		t.Errorf("Setup error %v", err)
+	}
+	if err := e.Do(func(L *lua.LState) error { L.SetGlobal("raw", lua.LNumber(1)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(eval(t, e, `raw`)); got != "[1]" {
+		t.Errorf("got %s", got)
+	}
+}

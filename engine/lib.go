@@ -1,0 +1,558 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// internalChunk names the engine's own Lua code; its frames are skipped in
+// error positions and tracebacks.
+const internalChunk = "<btscript>"
+
+const prelude = `
+local check = ...
+local M = {}
+function M.wrapper(raw)
+  return function(...) return check(raw(...)) end
+end
+function M.body(setpanic, count, f, ...)
+  setpanic()
+  return count(f(...))
+end
+function M.wrap(create, resume, wrapret)
+  return function(f)
+    local co = create(f)
+    return function(...) return wrapret(resume(co, ...)) end
+  end
+end
+return M
+`
+
+// userCoro is a coroutine created by the script with coroutine.create.
+// While it runs, its chain of frames sits on top of its resumer's task;
+// while suspended, top remembers the innermost frame.
+type userCoro struct {
+	body *co
+	top  *co
+	dead bool
+	run  *run
+}
+
+func (e *Engine) coros() map[*lua.LState]*userCoro { return e.coroMap }
+
+// init opens the sandboxed libraries and installs the engine's globals.
+// Runs on the owner goroutine.
+func (e *Engine) init() {
+	L := e.L
+	e.marker = L.NewUserData()
+	e.coroMap = map[*lua.LState]*userCoro{}
+
+	libs := []struct {
+		name string
+		fn   lua.LGFunction
+	}{
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.OsLibName, lua.OpenOs},
+		{lua.DebugLibName, lua.OpenDebug},
+	}
+	if e.opts.AllowIO {
+		libs = append(libs,
+			struct {
+				name string
+				fn   lua.LGFunction
+			}{lua.LoadLibName, lua.OpenPackage},
+			struct {
+				name string
+				fn   lua.LGFunction
+			}{lua.IoLibName, lua.OpenIo})
+	}
+	for _, lib := range libs {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+
+	g := L.G.Global
+	g.RawSetString("_printregs", lua.LNil)
+	if !e.opts.AllowIO {
+		for _, name := range []string{"dofile", "loadfile", "require", "module"} {
+			g.RawSetString(name, lua.LNil)
+		}
+		osTbl := L.GetGlobal("os").(*lua.LTable)
+		safe := L.NewTable()
+		for _, name := range []string{"time", "clock", "date", "difftime"} {
+			safe.RawSetString(name, osTbl.RawGetString(name))
+		}
+		L.SetGlobal("os", safe)
+	}
+	dbg := L.GetGlobal("debug").(*lua.LTable)
+	onlyTrace := L.NewTable()
+	onlyTrace.RawSetString("traceback", dbg.RawGetString("traceback"))
+	L.SetGlobal("debug", onlyTrace)
+
+	// print writes to Options.Stdout.
+	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
+		var b strings.Builder
+		for i := 1; i <= L.GetTop(); i++ {
+			if i > 1 {
+				b.WriteByte('\t')
+			}
+			b.WriteString(L.ToStringMeta(L.Get(i)).String())
+		}
+		b.WriteByte('\n')
+		fmt.Fprint(e.opts.Stdout, b.String())
+		return 0
+	}))
+
+	// Text chunks only.
+	loadstring := L.GetGlobal("loadstring").(*lua.LFunction)
+	L.SetGlobal("loadstring", L.NewFunction(func(L *lua.LState) int {
+		if strings.HasPrefix(L.CheckString(1), "\x1b") {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("binary chunks are not allowed"))
+			return 2
+		}
+		top := L.GetTop()
+		L.Push(loadstring)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, lua.MultRet)
+		return L.GetTop() - top
+	}))
+
+	// string.rep with a size cap: gopher-lua allocates before any check.
+	strTbl := L.GetGlobal("string").(*lua.LTable)
+	strTbl.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
+		s := L.CheckString(1)
+		n := L.CheckInt(2)
+		if n <= 0 || s == "" {
+			L.Push(lua.LString(""))
+			return 1
+		}
+		if int64(len(s))*int64(n) > MaxStringRep {
+			L.RaiseError("string.rep: result of %d bytes exceeds the limit of %d", int64(len(s))*int64(n), MaxStringRep)
+		}
+		L.Push(lua.LString(strings.Repeat(s, n)))
+		return 1
+	}))
+
+	openInt(L)
+	tonumber := L.GetGlobal("tonumber").(*lua.LFunction)
+	L.SetGlobal("tonumber", L.NewFunction(func(L *lua.LState) int {
+		if ud, ok := L.Get(1).(*lua.LUserData); ok && isIntUD(ud) {
+			b, _ := ToInt(ud)
+			L.Push(intToFloat(b))
+			return 1
+		}
+		top := L.GetTop()
+		L.Push(tonumber)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, 1)
+		return 1
+	}))
+
+	// The prelude: wrapper factory, coroutine trampoline, coroutine.wrap.
+	e.check = L.NewFunction(e.checkFn)
+	fn, err := L.Load(strings.NewReader(prelude), internalChunk)
+	if err != nil {
+		panic("engine: prelude: " + err.Error())
+	}
+	L.Push(fn)
+	L.Push(e.check)
+	L.Call(1, 1)
+	m := L.Get(-1).(*lua.LTable)
+	L.Pop(1)
+	e.wrapper = m.RawGetString("wrapper").(*lua.LFunction)
+	e.body = m.RawGetString("body").(*lua.LFunction)
+	e.count = L.NewFunction(func(L *lua.LState) int {
+		n := L.GetTop()
+		L.Push(lua.LNumber(n))
+		L.Insert(L.Get(-1), 1)
+		L.Pop(1)
+		return n + 1
+	})
+	e.setPanic = L.NewFunction(func(L *lua.LState) int {
+		L.Panic = e.panicHook
+		return 0
+	})
+
+	e.openControl(L)
+	e.openCoroutine(L, m.RawGetString("wrap").(*lua.LFunction))
+}
+
+// raise raises msg at the script's current line.
+func raise(L *lua.LState, format string, args ...any) {
+	L.Error(lua.LString(positioned(L, fmt.Sprintf(format, args...))), 0)
+}
+
+// pushChild runs fn(args...) as a child coroutine of the current one and
+// parks the current one until the child finishes.
+func (r *run) pushChild(L *lua.LState, c *co, args []lua.LValue) int {
+	t := r.curTask
+	c.th, c.parent = r.e.newThread(), r.current
+	t.top = c
+	r.enqueue(t, args, "")
+	return L.Yield(r.e.marker)
+}
+
+func argsFrom(L *lua.LState, from int) []lua.LValue {
+	n := L.GetTop()
+	if n < from {
+		return nil
+	}
+	out := make([]lua.LValue, 0, n-from+1)
+	for i := from; i <= n; i++ {
+		out = append(out, L.Get(i))
+	}
+	return out
+}
+
+// checkSeconds reads a duration in seconds.
+func checkSeconds(L *lua.LState, n int, fname string) time.Duration {
+	v, ok := L.Get(n).(lua.LNumber)
+	f := float64(v)
+	if !ok || math.IsNaN(f) || f < 0 || f > 1e9 {
+		raise(L, "%s: seconds must be a non-negative number, got %s", fname, L.Get(n).String())
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
+// openControl installs pcall, xpcall, gather, spawn, sleep, timeout, at.
+func (e *Engine) openControl(L *lua.LState) {
+	L.SetGlobal("pcall", e.yielding(L, func(L *lua.LState, r *run) int {
+		if L.GetTop() < 1 {
+			raise(L, "bad argument #1 to 'pcall' (value expected)")
+		}
+		return r.pushChild(L, &co{kind: coPcall, fn: L.Get(1)}, argsFrom(L, 2))
+	}))
+	L.SetGlobal("xpcall", e.yielding(L, func(L *lua.LState, r *run) int {
+		if L.GetTop() < 2 {
+			raise(L, "bad argument #2 to 'xpcall' (value expected)")
+		}
+		return r.pushChild(L, &co{kind: coXpcall, fn: L.Get(1), handler: L.Get(2)}, argsFrom(L, 3))
+	}))
+	L.SetGlobal("at", e.yielding(L, func(L *lua.LState, r *run) int {
+		pinner := e.opts.Pinner
+		if pinner == nil {
+			raise(L, "at: %s", errNoPinner)
+		}
+		var block any
+		switch v := L.Get(1).(type) {
+		case lua.LString:
+			block = string(v)
+		default:
+			b, ok := ToInt(v)
+			if !ok {
+				raise(L, "at: block must be a hash string or an integer block number, got %s", describe(v))
+			}
+			if b.IsInt64() {
+				block = b.Int64()
+			} else {
+				block = b
+			}
+		}
+		if _, ok := L.Get(2).(*lua.LFunction); !ok {
+			raise(L, "at: argument 2 must be a function, got %s", L.Get(2).Type().String())
+		}
+		parent := scopeOf(r.current)
+		cell := newPinCell(parent, func(ctx context.Context) (string, error) { return pinner.Resolve(ctx, block) })
+		ctx, cancel := context.WithCancel(context.WithValue(parent, pinKey{}, cell))
+		return r.pushChild(L, &co{kind: coScope, fn: L.Get(2), ctx: ctx, cancel: cancel}, argsFrom(L, 3))
+	}))
+	L.SetGlobal("timeout", e.yielding(L, func(L *lua.LState, r *run) int {
+		d := checkSeconds(L, 1, "timeout")
+		if _, ok := L.Get(2).(*lua.LFunction); !ok {
+			raise(L, "timeout: argument 2 must be a function, got %s", L.Get(2).Type().String())
+		}
+		ctx, cancel := context.WithTimeout(scopeOf(r.current), d)
+		return r.pushChild(L, &co{kind: coScope, fn: L.Get(2), ctx: ctx, cancel: cancel, timeout: max(d, 1)}, argsFrom(L, 3))
+	}))
+	L.SetGlobal("sleep", e.AsyncFunction(L, func(ctx context.Context, args []any) ([]any, error) {
+		var secs float64
+		switch v := firstArg(args).(type) {
+		case int64:
+			secs = float64(v)
+		case float64:
+			secs = v
+		default:
+			return nil, fmt.Errorf("sleep: seconds must be a number, got %v", v)
+		}
+		if math.IsNaN(secs) || secs < 0 || secs > 1e9 {
+			return nil, fmt.Errorf("sleep: seconds must be non-negative, got %v", secs)
+		}
+		timer := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}))
+	L.SetGlobal("gather", e.yielding(L, func(L *lua.LState, r *run) int { return r.gather(L) }))
+
+	taskMT := L.NewTypeMetatable("btscript.Task")
+	methods := L.NewTable()
+	taskMT.RawSetString("__index", methods)
+	taskMT.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(fmt.Sprintf("task: %p", L.CheckUserData(1).Value)))
+		return 1
+	}))
+	checkTask := func(L *lua.LState) *task {
+		ud, ok := L.Get(1).(*lua.LUserData)
+		if ok {
+			if t, ok := ud.Value.(*task); ok {
+				return t
+			}
+		}
+		raise(L, "task expected, got %s", L.Get(1).Type().String())
+		return nil
+	}
+	methods.RawSetString("wait", e.yielding(L, func(L *lua.LState, r *run) int {
+		t := checkTask(L)
+		t.observed = true
+		if !t.done {
+			if t == r.curTask {
+				raise(L, "task:wait: a task cannot wait for itself")
+			}
+			t.waiters = append(t.waiters, r.curTask)
+			return L.Yield(e.marker)
+		}
+		if !t.ok {
+			r.carryObj, r.carryTrace = t.err, t.trace
+			L.Push(lua.LNumber(stRaise))
+			L.Push(t.err)
+			return 2
+		}
+		L.Push(lua.LNumber(stOK))
+		for _, v := range t.vals {
+			L.Push(v)
+		}
+		return len(t.vals) + 1
+	}))
+	methods.RawSetString("cancel", L.NewFunction(func(L *lua.LState) int {
+		t := checkTask(L)
+		if r := e.run; r != nil {
+			t.observed = true
+			r.kill(t, "task cancelled")
+		}
+		return 0
+	}))
+	methods.RawSetString("done", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LBool(checkTask(L).done))
+		return 1
+	}))
+	L.SetGlobal("spawn", L.NewFunction(func(L *lua.LState) int {
+		r := e.run
+		if r == nil || r.current == nil {
+			L.RaiseError("spawn can only be called while a script runs")
+		}
+		if _, ok := L.Get(1).(*lua.LFunction); !ok {
+			raise(L, "spawn: argument 1 must be a function, got %s", L.Get(1).Type().String())
+		}
+		ctx := context.Context(r.ctx)
+		if p := pinFrom(scopeOf(r.current)); p != nil {
+			ctx = context.WithValue(ctx, pinKey{}, p)
+		}
+		owner := r.curTask
+		t := r.newTask(owner, ctx, L.Get(1), argsFrom(L, 2))
+		t.spawned = true
+		if owner.children == nil {
+			owner.children = map[*task]struct{}{}
+		}
+		owner.children[t] = struct{}{}
+		ud := L.NewUserData()
+		ud.Value = t
+		ud.Metatable = taskMT
+		t.handle = ud
+		L.Push(ud)
+		return 1
+	}))
+}
+
+func firstArg(args []any) any {
+	if len(args) == 0 {
+		return nil
+	}
+	return args[0]
+}
+
+// gather starts one task per branch and parks the caller until they all
+// finish or one fails.
+func (r *run) gather(L *lua.LState) int {
+	var fns, keys []lua.LValue
+	if tbl, ok := L.Get(1).(*lua.LTable); ok && L.GetTop() == 1 {
+		keys = sortedKeys(tbl)
+		for _, k := range keys {
+			f := tbl.RawGet(k)
+			if _, ok := f.(*lua.LFunction); !ok {
+				raise(L, "gather: field %s is not a function (got %s)", quoteKey(k), f.Type().String())
+			}
+			fns = append(fns, f)
+		}
+		if keys == nil {
+			keys = []lua.LValue{}
+		}
+	} else {
+		for i := 1; i <= L.GetTop(); i++ {
+			f := L.Get(i)
+			if _, ok := f.(*lua.LFunction); !ok {
+				raise(L, "gather: argument %d is not a function (got %s)", i, f.Type().String())
+			}
+			fns = append(fns, f)
+		}
+	}
+	if len(fns) == 0 {
+		L.Push(lua.LNumber(stOK))
+		if keys != nil {
+			L.Push(L.NewTable())
+			return 2
+		}
+		return 1
+	}
+	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r.e.opts.Pinner))
+	parent := r.curTask
+	g := &group{parent: parent, keys: keys, results: make([]lua.LValue, len(fns)), remaining: len(fns), cancel: cancel}
+	for i, f := range fns {
+		b := &task{ctx: ctx, cancel: func(error) {}, group: g, index: i}
+		b.top = r.newCo(coTask, nil, f)
+		b.top.ctx = ctx
+		g.branches = append(g.branches, b)
+		r.enqueue(b, nil, "")
+	}
+	for i := range g.results {
+		g.results[i] = lua.LNil
+	}
+	parent.waiting = g
+	return L.Yield(r.e.marker)
+}
+
+// openCoroutine installs the yield-transparent coroutine library.
+func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
+	lib := L.NewTable()
+	innermost := func(r *run) *co {
+		for c := r.current; c != nil; c = c.parent {
+			if c.kind == coUser {
+				return c
+			}
+		}
+		return nil
+	}
+	create := L.NewFunction(func(L *lua.LState) int {
+		r := e.run
+		if r == nil {
+			L.RaiseError("coroutine.create can only be called while a script runs")
+		}
+		f, ok := L.Get(1).(*lua.LFunction)
+		if !ok {
+			raise(L, "bad argument #1 to 'create' (function expected, got %s)", L.Get(1).Type().String())
+		}
+		th, _ := r.L.NewThread()
+		uc := &userCoro{run: r}
+		uc.body = &co{th: th, kind: coUser, fn: f, uc: uc}
+		uc.top = uc.body
+		e.coroMap[th] = uc
+		L.Push(th)
+		return 1
+	})
+	resume := e.yielding(L, func(L *lua.LState, r *run) int {
+		th, ok := L.Get(1).(*lua.LState)
+		if !ok {
+			raise(L, "bad argument #1 to 'resume' (coroutine expected, got %s)", L.Get(1).Type().String())
+		}
+		uc := e.coroMap[th]
+		fail := func(msg string) int {
+			L.Push(lua.LNumber(stOK))
+			L.Push(lua.LFalse)
+			L.Push(lua.LString(msg))
+			return 3
+		}
+		switch {
+		case uc == nil || uc.dead:
+			return fail("cannot resume dead coroutine")
+		case uc.body.parent != nil:
+			return fail("cannot resume non-suspended coroutine")
+		}
+		uc.run = r
+		t := r.curTask
+		uc.body.parent = r.current
+		t.top = uc.top
+		args := argsFrom(L, 2)
+		if uc.top.started {
+			args = append([]lua.LValue{lua.LNumber(stOK)}, args...)
+		}
+		r.enqueue(t, args, "")
+		return L.Yield(e.marker)
+	})
+	yield := e.yielding(L, func(L *lua.LState, r *run) int {
+		uco := innermost(r)
+		if uco == nil {
+			raise(L, "attempt to yield from outside a coroutine")
+		}
+		t := r.curTask
+		uc := uco.uc
+		uc.top = t.top
+		t.top = uco.parent
+		uco.parent = nil
+		r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK), lua.LTrue}, argsFrom(L, 1)...), "")
+		return L.Yield(e.marker)
+	})
+	lib.RawSetString("create", create)
+	lib.RawSetString("resume", resume)
+	lib.RawSetString("yield", yield)
+	lib.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
+		th, ok := L.Get(1).(*lua.LState)
+		if !ok {
+			raise(L, "bad argument #1 to 'status' (coroutine expected, got %s)", L.Get(1).Type().String())
+		}
+		uc := e.coroMap[th]
+		status := "dead"
+		switch {
+		case uc == nil || uc.dead:
+		case uc.body.parent == nil:
+			status = "suspended"
+		case e.run != nil && innermost(e.run) == uc.body:
+			status = "running"
+		default:
+			status = "normal"
+		}
+		L.Push(lua.LString(status))
+		return 1
+	}))
+	lib.RawSetString("running", L.NewFunction(func(L *lua.LState) int {
+		if r := e.run; r != nil {
+			if c := innermost(r); c != nil {
+				L.Push(c.th)
+				return 1
+			}
+		}
+		L.Push(lua.LNil)
+		return 1
+	}))
+	wrapret := L.NewFunction(func(L *lua.LState) int {
+		if L.Get(1) == lua.LTrue {
+			return L.GetTop() - 1
+		}
+		L.Error(L.Get(2), 0)
+		return 0
+	})
+	L.Push(wrapFactory)
+	L.Push(create)
+	L.Push(resume)
+	L.Push(wrapret)
+	L.Call(3, 1)
+	lib.RawSetString("wrap", L.Get(-1))
+	L.Pop(1)
+	L.SetGlobal("coroutine", lib)
+}

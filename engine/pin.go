@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// Pinner resolves the block that calls are pinned to.
+type Pinner interface {
+	// Head returns the hash of the current head block.
+	Head(ctx context.Context) (string, error)
+	// Resolve returns the hash of block, which is a block hash string or a
+	// block number (int64 or *big.Int), as given to at() or WithBlock.
+	Resolve(ctx context.Context, block any) (string, error)
+}
+
+// pinKey is the context key of the pin cell in scope.
+type pinKey struct{}
+
+// pinCell is a block pin shared by every call in its scope. Its hash is
+// resolved lazily, at most once, by the first call that asks (Pin).
+type pinCell struct {
+	ctx     context.Context // for the resolving call
+	resolve func(ctx context.Context) (string, error)
+
+	mu      sync.Mutex
+	started bool
+	done    chan struct{}
+	hash    string
+	err     error
+}
+
+func newPinCell(ctx context.Context, resolve func(ctx context.Context) (string, error)) *pinCell {
+	return &pinCell{ctx: ctx, resolve: resolve, done: make(chan struct{})}
+}
+
+// get returns the pinned hash, resolving it on the first call.
+func (p *pinCell) get(ctx context.Context) (string, error) {
+	p.mu.Lock()
+	first := !p.started
+	p.started = true
+	p.mu.Unlock()
+	if first {
+		hash, err := p.resolve(p.ctx)
+		p.hash, p.err = hash, err
+		close(p.done)
+		return hash, err
+	}
+	select {
+	case <-p.done:
+		return p.hash, p.err
+	case <-ctx.Done():
+		return "", context.Cause(ctx)
+	}
+}
+
+// Pin returns the block hash that an async call running with ctx must
+// target. ok is false when no pin is in scope (the call should use the
+// latest block). Inside gather (and anything it runs) the first call to Pin
+// fetches Pinner.Head once for the whole gather; inside at(block, f) it
+// resolves block once; a run started with WithPin or WithBlock is pinned
+// throughout.
+func Pin(ctx context.Context) (hash string, ok bool, err error) {
+	p, _ := ctx.Value(pinKey{}).(*pinCell)
+	if p == nil {
+		return "", false, nil
+	}
+	hash, err = p.get(ctx)
+	if err != nil {
+		return "", true, err
+	}
+	return hash, true, nil
+}
+
+// runPin is how WithPin and WithBlock mark a context.
+type runPin struct {
+	hash  string
+	block any
+	fixed bool
+}
+
+type runPinKey struct{}
+
+// WithPin returns a context that pins a whole Eval or RunFile to the block
+// with the given hash (e.g. a --block flag).
+func WithPin(ctx context.Context, hash string) context.Context {
+	return context.WithValue(ctx, runPinKey{}, runPin{hash: hash, fixed: true})
+}
+
+// WithBlock returns a context that pins a whole Eval or RunFile to block (a
+// hash string or a block number), resolved once through Pinner.Resolve when
+// a call first asks for the pin.
+func WithBlock(ctx context.Context, block any) context.Context {
+	return context.WithValue(ctx, runPinKey{}, runPin{block: block})
+}
+
+// errNoPinner is raised by at() when the engine has no Pinner.
+var errNoPinner = errors.New("no Pinner configured")
+
+// withRunPin installs the run-wide pin requested by WithPin or WithBlock.
+func withRunPin(ctx context.Context, pinner Pinner) context.Context {
+	rp, ok := ctx.Value(runPinKey{}).(runPin)
+	if !ok {
+		return ctx
+	}
+	if rp.fixed {
+		hash := rp.hash
+		return context.WithValue(ctx, pinKey{}, newPinCell(ctx, func(context.Context) (string, error) { return hash, nil }))
+	}
+	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, func(c context.Context) (string, error) {
+		if pinner == nil {
+			return "", errNoPinner
+		}
+		return pinner.Resolve(c, rp.block)
+	}))
+}
+
+// withHeadPin gives ctx a pin cell resolved by Pinner.Head unless a pin is
+// already in scope.
+func withHeadPin(ctx context.Context, pinner Pinner) context.Context {
+	if pinner == nil || ctx.Value(pinKey{}) != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, pinner.Head))
+}
+
+// pinFrom returns the pin cell in scope, or nil.
+func pinFrom(ctx context.Context) *pinCell {
+	p, _ := ctx.Value(pinKey{}).(*pinCell)
+	return p
+}
