@@ -1,0 +1,207 @@
+package chain
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/scale"
+)
+
+// Call calls runtime API method api.method at block at ("" for the head),
+// encoding args by the method's signature in the metadata (V15) and
+// decoding its output.
+func (c *Client) Call(ctx context.Context, at, api, method string, args ...any) (scale.Value, error) {
+	v, err := c.runtimeCall(ctx, at, api, method, args)
+	if err != nil {
+		return scale.Null, fmt.Errorf("call %s.%s: %w", api, method, err)
+	}
+	return v, nil
+}
+
+func (c *Client) runtimeCall(ctx context.Context, at, api, method string, args []any) (scale.Value, error) {
+	hash, err := c.resolve(ctx, at)
+	if err != nil {
+		return scale.Null, err
+	}
+	md, err := c.metadata(ctx, hash)
+	if err != nil {
+		return scale.Null, err
+	}
+	if len(md.APIs) == 0 {
+		return scale.Null, fmt.Errorf("the runtime's metadata is V%d, which does not describe runtime APIs (V15 does)", md.Version)
+	}
+	m, err := md.Method(api, method)
+	if err != nil {
+		return scale.Null, err
+	}
+	in, err := m.EncodeArgs(args...)
+	if err != nil {
+		return scale.Null, err
+	}
+	out, err := c.callRaw(ctx, hash, m.RPCName(), in)
+	if err != nil {
+		return scale.Null, err
+	}
+	return m.DecodeOutput(out)
+}
+
+// HasAPI reports whether the runtime of block at describes runtime API
+// method api.method: helpers use it to fall back to older methods on
+// older runtimes.
+func (c *Client) HasAPI(ctx context.Context, at, api, method string) (bool, error) {
+	hash, err := c.resolve(ctx, at)
+	if err != nil {
+		return false, err
+	}
+	md, err := c.metadata(ctx, hash)
+	if err != nil {
+		return false, err
+	}
+	_, err = md.Method(api, method)
+	return err == nil, nil
+}
+
+// CallRaw calls a runtime API by its state_call name ("Api_method") with
+// argument bytes already encoded, returning the output bytes.
+func (c *Client) CallRaw(ctx context.Context, at, name string, args []byte) ([]byte, error) {
+	hash, err := c.resolve(ctx, at)
+	if err != nil {
+		return nil, fmt.Errorf("call %s: %w", name, err)
+	}
+	out, err := c.callRaw(ctx, hash, name, args)
+	if err != nil {
+		return nil, fmt.Errorf("call %s: %w", name, err)
+	}
+	return out, nil
+}
+
+func (c *Client) callRaw(ctx context.Context, hash, name string, args []byte) ([]byte, error) {
+	var s string
+	if err := c.call(ctx, &s, "state_call", name, "0x"+hex.EncodeToString(args), hash); err != nil {
+		return nil, err
+	}
+	return decodeHex(s)
+}
+
+// Constant returns a pallet constant of the runtime of block at.
+func (c *Client) Constant(ctx context.Context, at, pallet, name string) (scale.Value, error) {
+	md, err := c.Metadata(ctx, at)
+	if err != nil {
+		return scale.Null, fmt.Errorf("constant %s.%s: %w", pallet, name, err)
+	}
+	k, err := md.Constant(pallet, name)
+	if err != nil {
+		return scale.Null, fmt.Errorf("constant %s.%s: %w", pallet, name, err)
+	}
+	return k.Decode()
+}
+
+// Block is a block with its extrinsics.
+type Block struct {
+	Header *Header
+	// Extrinsics are the raw extrinsics, 0x-hex, in block order.
+	Extrinsics []string
+}
+
+// Block returns block at ("" for the head) with its extrinsics.
+func (c *Client) Block(ctx context.Context, at string) (*Block, error) {
+	hash, err := c.resolve(ctx, at)
+	if err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
+	var r *struct {
+		Block struct {
+			Header     rawHeader `json:"header"`
+			Extrinsics []string  `json:"extrinsics"`
+		} `json:"block"`
+	}
+	if err := c.call(ctx, &r, "chain_getBlock", hash); err != nil {
+		return nil, fmt.Errorf("block %s: %w", hash, err)
+	}
+	if r == nil {
+		return nil, fmt.Errorf("block %s: the node does not have it", hash)
+	}
+	h, err := r.Block.Header.header(hash)
+	if err != nil {
+		return nil, fmt.Errorf("block %s: %w", hash, err)
+	}
+	return &Block{Header: h, Extrinsics: r.Block.Extrinsics}, nil
+}
+
+// Events returns the events of block at: System.Events decoded.
+func (c *Client) Events(ctx context.Context, at string) (scale.Value, error) {
+	v, err := c.Query(ctx, at, "System", "Events")
+	if err != nil {
+		return scale.Null, fmt.Errorf("events: %w", err)
+	}
+	return v, nil
+}
+
+// Heads is a subscription to new block headers.
+type Heads struct {
+	sub *rpc.Subscription
+	C   <-chan *Header
+	err error
+}
+
+// Err says why the subscription ended, once C is closed.
+func (h *Heads) Err() error {
+	if h.err != nil {
+		return h.err
+	}
+	return h.sub.Err()
+}
+
+// Close ends the subscription.
+func (h *Heads) Close() error { return h.sub.Unsubscribe() }
+
+// SubscribeHeads delivers each new best block header (finalized headers
+// when finalized is true) on the returned Heads.C until Close or ctx ends.
+func (c *Client) SubscribeHeads(ctx context.Context, finalized bool) (*Heads, error) {
+	method, unsub := "chain_subscribeNewHeads", "chain_unsubscribeNewHeads"
+	if finalized {
+		method, unsub = "chain_subscribeFinalizedHeads", "chain_unsubscribeFinalizedHeads"
+	}
+	sub, err := c.t.Subscribe(ctx, method, unsub)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe heads: %w", err)
+	}
+	ch := make(chan *Header)
+	h := &Heads{sub: sub, C: ch}
+	go func() {
+		defer close(ch)
+		for {
+			select {
+			case raw, ok := <-sub.C():
+				if !ok {
+					return
+				}
+				var r rawHeader
+				if err := json.Unmarshal(raw, &r); err != nil {
+					h.err = fmt.Errorf("head notification: %w", err)
+					sub.Unsubscribe()
+					return
+				}
+				hdr, err := r.header("")
+				if err != nil {
+					h.err = fmt.Errorf("head notification: %w", err)
+					sub.Unsubscribe()
+					return
+				}
+				select {
+				case ch <- hdr:
+				case <-ctx.Done():
+					sub.Unsubscribe()
+					return
+				}
+			case <-ctx.Done():
+				sub.Unsubscribe()
+				return
+			}
+		}
+	}()
+	return h, nil
+}

@@ -1,0 +1,248 @@
+package chain_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/devnet"
+	"github.com/btscript/btscript/internal/devnettest"
+	"github.com/btscript/btscript/scale"
+)
+
+// alice is the well-known development account //Alice.
+const alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+
+// counting is a transport that counts the calls made through it, by method
+// and, for state_call, by runtime API.
+type counting struct {
+	rpc.Transport
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *counting) Call(ctx context.Context, method string, params ...any) (json.RawMessage, error) {
+	c.mu.Lock()
+	if c.calls == nil {
+		c.calls = make(map[string]int)
+	}
+	c.calls[method]++
+	if method == "state_call" && len(params) > 0 {
+		if name, ok := params[0].(string); ok {
+			c.calls["state_call "+name]++
+		}
+	}
+	c.mu.Unlock()
+	return c.Transport.Call(ctx, method, params...)
+}
+
+func (c *counting) count(method string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls[method]
+}
+
+func dial(t *testing.T, n *devnet.Node, opts chain.Options) (*chain.Client, *counting) {
+	t.Helper()
+	tr, err := rpc.New(rpc.Config{Endpoints: []string{n.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := &counting{Transport: tr}
+	if opts.CacheDir == "" {
+		opts.CacheDir = t.TempDir()
+	}
+	c := chain.New(ct, opts)
+	t.Cleanup(func() { c.Close() })
+	return c, ct
+}
+
+// TestDevnet runs the client against a real subtensor runtime (spec 218)
+// under Chopsticks, with planted state.
+func TestDevnet(t *testing.T) {
+	if os.Getenv("BTSCRIPT_TESTDATA") == "" {
+		t.Skip("BTSCRIPT_TESTDATA is not set")
+	}
+	n := devnettest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	plant := map[string]any{
+		"SubtensorModule": map[string]any{"Tempo": []any{[]any{[]any{7}, 123}, []any{[]any{11}, 360}}},
+		"System": map[string]any{"Account": []any{[]any{[]any{alice},
+			map[string]any{"providers": 1, "data": map[string]any{"free": "12345678901234567"}}}}},
+	}
+	if err := n.Call(ctx, nil, "dev_setStorage", plant); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Call(ctx, nil, "dev_newBlock", map[string]any{"count": 1}); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	c, calls := dial(t, n, chain.Options{CacheDir: cacheDir})
+
+	t.Run("planted values read exactly", func(t *testing.T) {
+		v, err := c.Query(ctx, "", "SubtensorModule", "Tempo", 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, ok := v.Uint(); !ok || u != 123 {
+			t.Fatalf("Tempo(7) = %v", v)
+		}
+		acct, err := c.Query(ctx, "", "System", "Account", alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := acct.Field("data")
+		free, _ := data.Field("free")
+		if u, ok := free.Uint(); !ok || u != 12345678901234567 {
+			t.Fatalf("free = %s, want 12345678901234567", free.AppendJSON(nil))
+		}
+	})
+
+	t.Run("paged map returns every key with its netuid", func(t *testing.T) {
+		var raw []string
+		md, err := c.Metadata(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := md.Storage("SubtensorModule", "Tempo")
+		prefix := "0x" + hexOf(e.Prefix32())
+		if err := n.Call(ctx, &raw, "state_getKeysPaged", prefix, 1000, nil); err != nil {
+			t.Fatal(err)
+		}
+		got := map[uint64]uint64{}
+		err = c.QueryMap(ctx, "", "SubtensorModule", "Tempo", nil, chain.MapOptions{PageSize: 2}, func(me chain.MapEntry) error {
+			netuid, ok := me.Keys[0].Uint()
+			if !ok {
+				t.Fatalf("key %s: netuid %v", me.Key, me.Keys)
+			}
+			tempo, _ := me.Value.Uint()
+			got[netuid] = tempo
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(raw) || len(raw) < 2 {
+			t.Fatalf("map walk gave %d entries, the node lists %d keys", len(got), len(raw))
+		}
+		if got[7] != 123 || got[11] != 360 {
+			t.Fatalf("planted tempos missing: %v", got)
+		}
+	})
+
+	t.Run("runtime API decodes", func(t *testing.T) {
+		v, err := c.Call(ctx, "", "Metadata", "metadata_versions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(v.AppendJSON(nil)); got != "[14,15]" {
+			t.Fatalf("metadata_versions = %s", got)
+		}
+		// Runtimes of this age declare their subtensor APIs as returning
+		// bare bytes (Vec<u8>): the call works and yields those bytes.
+		v, err = c.Call(ctx, "", "SubnetInfoRuntimeApi", "get_subnets_info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Kind() != scale.KindBytes || len(v.Bytes()) == 0 {
+			t.Fatalf("get_subnets_info = %s", v.AppendJSON(nil))
+		}
+	})
+
+	t.Run("gathered reads share requests", func(t *testing.T) {
+		head, err := c.Head(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := calls.count("state_queryStorageAt")
+		beforeSingle := calls.count("state_getStorage")
+		var wg sync.WaitGroup
+		errs := make(chan error, 200)
+		for i := range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := c.Query(ctx, head, "SubtensorModule", "Tempo", i)
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		batches := calls.count("state_queryStorageAt") - before
+		singles := calls.count("state_getStorage") - beforeSingle
+		if batches < 1 || batches+singles > 10 {
+			t.Fatalf("200 concurrent reads took %d state_queryStorageAt and %d state_getStorage", batches, singles)
+		}
+		t.Logf("200 concurrent reads: %d state_queryStorageAt and %d state_getStorage requests", batches, singles)
+	})
+
+	t.Run("head subscription sees built blocks", func(t *testing.T) {
+		heads, err := c.SubscribeHeads(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer heads.Close()
+		start, err := c.BlockNumber(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Call(ctx, nil, "dev_newBlock", map[string]any{"count": 2}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			select {
+			case h, ok := <-heads.C:
+				if !ok {
+					t.Fatalf("subscription ended: %v", heads.Err())
+				}
+				hash, err := c.BlockHash(ctx, h.Number)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if hash != h.Hash {
+					t.Fatalf("head %d: computed hash %s, node says %s", h.Number, h.Hash, hash)
+				}
+				if h.Number == start+2 {
+					return
+				}
+			case <-ctx.Done():
+				t.Fatal("no new heads")
+			}
+		}
+	})
+
+	t.Run("a second client reads metadata from the disk cache", func(t *testing.T) {
+		c2, calls2 := dial(t, n, chain.Options{CacheDir: cacheDir})
+		if _, err := c2.Query(ctx, "", "SubtensorModule", "Tempo", 7); err != nil {
+			t.Fatal(err)
+		}
+		if calls.count("state_call Metadata_metadata_at_version") == 0 {
+			t.Fatal("the first client did not fetch V15 metadata")
+		}
+		for _, m := range []string{"state_getMetadata", "state_call Metadata_metadata_at_version", "state_call Metadata_metadata_versions"} {
+			if calls2.count(m) != 0 {
+				t.Fatalf("warm start made %d %s calls", calls2.count(m), m)
+			}
+		}
+	})
+}
+
+func hexOf(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, x := range b {
+		out[2*i], out[2*i+1] = digits[x>>4], digits[x&15]
+	}
+	return string(out)
+}

@@ -1,0 +1,438 @@
+package chain
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/scale"
+)
+
+// Query reads one storage item of block at ("" for the head). keys are the
+// map keys, as scale.Values or plain Go values (see scale.Metadata.Encode).
+// A missing value gives the item's default: Null for an optional item.
+func (c *Client) Query(ctx context.Context, at, pallet, item string, keys ...any) (scale.Value, error) {
+	v, err := c.query(ctx, at, pallet, item, keys)
+	if err != nil {
+		return scale.Null, fmt.Errorf("query %s.%s: %w", pallet, item, err)
+	}
+	return v, nil
+}
+
+func (c *Client) query(ctx context.Context, at, pallet, item string, keys []any) (scale.Value, error) {
+	hash, err := c.resolve(ctx, at)
+	if err != nil {
+		return scale.Null, err
+	}
+	md, err := c.metadata(ctx, hash)
+	if err != nil {
+		return scale.Null, err
+	}
+	e, err := md.Storage(pallet, item)
+	if err != nil {
+		return scale.Null, err
+	}
+	if len(keys) != len(e.Hashers) {
+		return scale.Null, fmt.Errorf("takes %d keys, got %d", len(e.Hashers), len(keys))
+	}
+	key, err := e.Key(keys...)
+	if err != nil {
+		return scale.Null, err
+	}
+	raw, err := c.readStorage(ctx, hash, "0x"+hex.EncodeToString(key))
+	if err != nil {
+		return scale.Null, err
+	}
+	return e.DecodeValue(raw)
+}
+
+// StorageKey names one storage value for QueryMulti.
+type StorageKey struct {
+	Pallet, Item string
+	Keys         []any
+}
+
+// QueryMulti reads many storage values of block at in as few requests as
+// the batch size allows, returning them in the order asked.
+func (c *Client) QueryMulti(ctx context.Context, at string, items []StorageKey) ([]scale.Value, error) {
+	hash, err := c.resolve(ctx, at)
+	if err != nil {
+		return nil, fmt.Errorf("query multi: %w", err)
+	}
+	md, err := c.metadata(ctx, hash)
+	if err != nil {
+		return nil, fmt.Errorf("query multi: %w", err)
+	}
+	entries := make([]*scale.StorageEntry, len(items))
+	keys := make([]string, len(items))
+	for i, it := range items {
+		e, err := md.Storage(it.Pallet, it.Item)
+		if err != nil {
+			return nil, fmt.Errorf("query multi: item %d: %w", i+1, err)
+		}
+		if len(it.Keys) != len(e.Hashers) {
+			return nil, fmt.Errorf("query multi: item %d: %s.%s takes %d keys, got %d", i+1, it.Pallet, it.Item, len(e.Hashers), len(it.Keys))
+		}
+		k, err := e.Key(it.Keys...)
+		if err != nil {
+			return nil, fmt.Errorf("query multi: item %d: %w", i+1, err)
+		}
+		entries[i], keys[i] = e, "0x"+hex.EncodeToString(k)
+	}
+	raws, err := c.readMany(ctx, hash, keys)
+	if err != nil {
+		return nil, fmt.Errorf("query multi: %w", err)
+	}
+	out := make([]scale.Value, len(items))
+	for i := range items {
+		if out[i], err = entries[i].DecodeValue(raws[i]); err != nil {
+			return nil, fmt.Errorf("query multi: item %d: %w", i+1, err)
+		}
+	}
+	return out, nil
+}
+
+// MapEntry is one entry of a storage map.
+type MapEntry struct {
+	// Key holds the raw storage key, 0x-hex.
+	Key string
+	// Keys are the map keys decoded back from the storage key; a key
+	// behind a hasher that cannot be reversed is Null.
+	Keys  []scale.Value
+	Value scale.Value
+}
+
+// MapOptions tunes QueryMap.
+type MapOptions struct {
+	// PageSize overrides the client's page size.
+	PageSize int
+	// Progress is called after each page with the entries delivered so far.
+	Progress func(done int)
+}
+
+// QueryMap walks a storage map of block at, page by page, calling fn for
+// each entry in key order; prefix fixes the first map keys. The next page
+// of keys is fetched while the values of the current one are read. fn's
+// error stops the walk and is returned.
+func (c *Client) QueryMap(ctx context.Context, at, pallet, item string, prefix []any, opts MapOptions, fn func(MapEntry) error) error {
+	if err := c.queryMap(ctx, at, pallet, item, prefix, opts, fn); err != nil {
+		return fmt.Errorf("query map %s.%s: %w", pallet, item, err)
+	}
+	return nil
+}
+
+type keyPage struct {
+	keys []string
+	err  error
+}
+
+func (c *Client) queryMap(ctx context.Context, at, pallet, item string, prefix []any, opts MapOptions, fn func(MapEntry) error) error {
+	hash, err := c.resolve(ctx, at)
+	if err != nil {
+		return err
+	}
+	md, err := c.metadata(ctx, hash)
+	if err != nil {
+		return err
+	}
+	e, err := md.Storage(pallet, item)
+	if err != nil {
+		return err
+	}
+	if !e.IsMap() {
+		return errors.New("is a plain value, not a map: use query")
+	}
+	if len(prefix) >= len(e.Hashers) {
+		return fmt.Errorf("takes at most %d prefix keys for a map walk, got %d", len(e.Hashers)-1, len(prefix))
+	}
+	pk, err := e.Key(prefix...)
+	if err != nil {
+		return err
+	}
+	pageSize := opts.PageSize
+	if pageSize <= 0 || pageSize > DefaultPageSize {
+		pageSize = c.opts.PageSize
+	}
+	prefixHex := "0x" + hex.EncodeToString(pk)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fetch := func(start string) <-chan keyPage {
+		ch := make(chan keyPage, 1)
+		go func() {
+			var keys []string
+			var startArg any
+			if start != "" {
+				startArg = start
+			}
+			err := c.call(ctx, &keys, "state_getKeysPaged", prefixHex, pageSize, startArg, hash)
+			ch <- keyPage{keys, err}
+		}()
+		return ch
+	}
+	next := fetch("")
+	done := 0
+	for {
+		var page keyPage
+		select {
+		case page = <-next:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if page.err != nil {
+			return page.err
+		}
+		if len(page.keys) == 0 {
+			return nil
+		}
+		last := page.keys[len(page.keys)-1]
+		if len(page.keys) == pageSize {
+			next = fetch(last)
+		} else {
+			next = nil
+		}
+		raws, err := c.readMany(ctx, hash, page.keys)
+		if err != nil {
+			return err
+		}
+		for i, k := range page.keys {
+			kb, err := decodeHex(k)
+			if err != nil {
+				return err
+			}
+			if !strings.HasPrefix(strings.ToLower(k), prefixHex) {
+				return fmt.Errorf("node returned key %s outside the prefix %s", k, prefixHex)
+			}
+			keys, err := e.DecodeKey(kb)
+			if err != nil {
+				keys = nil // an opaque hasher: the raw key is still given
+			}
+			v, err := e.DecodeValue(raws[i])
+			if err != nil {
+				return fmt.Errorf("value of key %s: %w", k, err)
+			}
+			if err := fn(MapEntry{Key: k, Keys: keys, Value: v}); err != nil {
+				return err
+			}
+		}
+		done += len(page.keys)
+		if opts.Progress != nil {
+			opts.Progress(done)
+		}
+		if next == nil {
+			return nil
+		}
+	}
+}
+
+// storageBatch collects the reads of one block that go out together.
+type storageBatch struct {
+	keys    []string
+	waiters map[string][]chan storageResult
+	timer   *time.Timer
+}
+
+type storageResult struct {
+	val []byte
+	err error
+}
+
+// readStorage reads one key of block hash, batched with other reads of
+// the same block that arrive within the batch window.
+func (c *Client) readStorage(ctx context.Context, hash, key string) ([]byte, error) {
+	c.batchMu.Lock()
+	if c.opts.BatchWindow < 0 || c.noBatch {
+		c.batchMu.Unlock()
+		return c.getStorage(ctx, hash, key)
+	}
+	ch := make(chan storageResult, 1)
+	b := c.batches[hash]
+	if b == nil {
+		b = &storageBatch{waiters: make(map[string][]chan storageResult)}
+		c.batches[hash] = b
+		b.timer = time.AfterFunc(c.opts.BatchWindow, func() { c.flush(hash, b) })
+	}
+	if _, dup := b.waiters[key]; !dup {
+		b.keys = append(b.keys, key)
+	}
+	b.waiters[key] = append(b.waiters[key], ch)
+	full := len(b.keys) >= c.opts.BatchMax
+	if full {
+		delete(c.batches, hash)
+		b.timer.Stop()
+	}
+	c.batchMu.Unlock()
+	if full {
+		go c.send(hash, b)
+	}
+	select {
+	case r := <-ch:
+		return r.val, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (c *Client) flush(hash string, b *storageBatch) {
+	c.batchMu.Lock()
+	if c.batches[hash] != b { // sent already because it filled up
+		c.batchMu.Unlock()
+		return
+	}
+	delete(c.batches, hash)
+	c.batchMu.Unlock()
+	c.send(hash, b)
+}
+
+// send reads a batch. Its request belongs to no single caller: a caller
+// that gives up stops waiting, and the others still get their values.
+func (c *Client) send(hash string, b *storageBatch) {
+	ctx := context.Background()
+	var vals [][]byte
+	var err error
+	if len(b.keys) == 1 {
+		var v []byte
+		v, err = c.getStorage(ctx, hash, b.keys[0])
+		vals = [][]byte{v}
+	} else {
+		vals, err = c.readMany(ctx, hash, b.keys)
+	}
+	for i, k := range b.keys {
+		r := storageResult{err: err}
+		if err == nil {
+			r.val = vals[i]
+		}
+		for _, ch := range b.waiters[k] {
+			ch <- r
+		}
+	}
+}
+
+func (c *Client) getStorage(ctx context.Context, hash, key string) ([]byte, error) {
+	var s *string
+	if err := c.call(ctx, &s, "state_getStorage", key, hash); err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, nil
+	}
+	return decodeHex(*s)
+}
+
+// readMany reads keys of block hash with state_queryStorageAt, BatchMax
+// keys a request, all requests in flight at once. A node without that
+// method is read key by key from then on.
+func (c *Client) readMany(ctx context.Context, hash string, keys []string) ([][]byte, error) {
+	out := make([][]byte, len(keys))
+	if c.batchingRefused() {
+		return out, c.readEach(ctx, hash, keys, out)
+	}
+	n := (len(keys) + c.opts.BatchMax - 1) / c.opts.BatchMax
+	errs := make(chan error, n)
+	for i := 0; i < len(keys); i += c.opts.BatchMax {
+		j := min(i+c.opts.BatchMax, len(keys))
+		go func(i, j int) { errs <- c.queryStorageAt(ctx, hash, keys[i:j], out[i:j]) }(i, j)
+	}
+	var first error
+	for range n {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	var rpcErr *rpc.Error
+	if errors.As(first, &rpcErr) && rpcErr.Code == rpc.CodeMethodNotFound {
+		c.batchMu.Lock()
+		c.noBatch = true
+		c.batchMu.Unlock()
+		return out, c.readEach(ctx, hash, keys, out)
+	}
+	return out, first
+}
+
+func (c *Client) batchingRefused() bool {
+	c.batchMu.Lock()
+	defer c.batchMu.Unlock()
+	return c.noBatch
+}
+
+func (c *Client) readEach(ctx context.Context, hash string, keys []string, out [][]byte) error {
+	errs := make(chan error, len(keys))
+	for i, k := range keys {
+		go func(i int, k string) {
+			v, err := c.getStorage(ctx, hash, k)
+			out[i] = v
+			errs <- err
+		}(i, k)
+	}
+	var first error
+	for range keys {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (c *Client) queryStorageAt(ctx context.Context, hash string, keys []string, out [][]byte) error {
+	c.batchMu.Lock()
+	c.batchRPC++
+	c.batchMu.Unlock()
+	var sets []struct {
+		Changes [][2]*string `json:"changes"`
+	}
+	if err := c.call(ctx, &sets, "state_queryStorageAt", keys, hash); err != nil {
+		return err
+	}
+	got := make(map[string]*string, len(keys))
+	for _, s := range sets {
+		for _, ch := range s.Changes {
+			if ch[0] != nil {
+				got[strings.ToLower(*ch[0])] = ch[1]
+			}
+		}
+	}
+	var missing []int
+	for i, k := range keys {
+		v, ok := got[strings.ToLower(k)]
+		if !ok {
+			missing = append(missing, i)
+			continue
+		}
+		if v == nil {
+			out[i] = nil
+			continue
+		}
+		b, err := decodeHex(*v)
+		if err != nil {
+			return err
+		}
+		out[i] = b
+	}
+	// A node that leaves keys out of its answer is asked for them one by
+	// one rather than have them taken for empty.
+	for _, i := range missing {
+		v, err := c.getStorage(ctx, hash, keys[i])
+		if err != nil {
+			return err
+		}
+		out[i] = v
+	}
+	return nil
+}
+
+// StorageRaw reads raw storage bytes by key (0x-hex) of block at; nil
+// when the key holds no value.
+func (c *Client) StorageRaw(ctx context.Context, at, key string) ([]byte, error) {
+	hash, err := c.resolve(ctx, at)
+	if err != nil {
+		return nil, fmt.Errorf("storage %s: %w", key, err)
+	}
+	v, err := c.readStorage(ctx, hash, key)
+	if err != nil {
+		return nil, fmt.Errorf("storage %s: %w", key, err)
+	}
+	return v, nil
+}
