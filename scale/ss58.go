@@ -1,0 +1,226 @@
+package scale
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/crypto/blake2b"
+)
+
+const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+var base58Index = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i := 0; i < len(base58Alphabet); i++ {
+		t[base58Alphabet[i]] = int8(i)
+	}
+	return t
+}()
+
+// DefaultSS58Prefix is the generic Substrate address prefix, used when the
+// metadata has no System.SS58Prefix constant.
+const DefaultSS58Prefix = 42
+
+// MaxSS58Prefix is the largest prefix an SS58 address can carry.
+const MaxSS58Prefix = 16383
+
+// SS58Encode returns the SS58 address of a public key (or account index)
+// with the given network prefix. Prefixes 0..63 take one byte, 64..16383 two.
+// The checksum is 2 bytes for 32- and 33-byte keys and 1 byte otherwise.
+func SS58Encode(pub []byte, prefix uint16) string {
+	var buf [96]byte
+	return string(appendSS58(buf[:0], pub, prefix&MaxSS58Prefix))
+}
+
+func ss58Header(prefix uint16) (h [2]byte, n int) {
+	if prefix < 64 {
+		return [2]byte{byte(prefix)}, 1
+	}
+	return [2]byte{
+		byte((prefix&0xfc)>>2) | 0x40,
+		byte(prefix>>8) | byte((prefix&3)<<6),
+	}, 2
+}
+
+func ss58ChecksumLen(payload int) int {
+	if payload == 32 || payload == 33 {
+		return 2
+	}
+	return 1
+}
+
+func ss58Checksum(header []byte, pub []byte) [64]byte {
+	var buf [7 + 2 + 64]byte
+	n := copy(buf[:], "SS58PRE")
+	n += copy(buf[n:], header)
+	if len(pub) <= 64 {
+		n += copy(buf[n:], pub)
+		return blake2b.Sum512(buf[:n])
+	}
+	h, _ := blake2b.New512(nil)
+	h.Write(buf[:n])
+	h.Write(pub)
+	var out [64]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// appendSS58 appends the SS58 address of pub to dst without allocating for
+// 32-byte keys.
+func appendSS58(dst []byte, pub []byte, prefix uint16) []byte {
+	hdr, hn := ss58Header(prefix)
+	sum := ss58Checksum(hdr[:hn], pub)
+	var raw [2 + 64 + 2]byte
+	if len(pub) > 64 {
+		return append(dst, "<invalid ss58 payload>"...)
+	}
+	n := copy(raw[:], hdr[:hn])
+	n += copy(raw[n:], pub)
+	n += copy(raw[n:], sum[:ss58ChecksumLen(len(pub))])
+	return appendBase58(dst, raw[:n])
+}
+
+// SS58Decode parses an SS58 address, checks its checksum and returns the
+// public key (32 bytes for an account id) and the network prefix.
+func SS58Decode(addr string) (pub []byte, prefix uint16, err error) {
+	raw, err := base58Decode(addr)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ss58 address %q: %w", addr, err)
+	}
+	if len(raw) < 2 {
+		return nil, 0, fmt.Errorf("ss58 address %q: too short", addr)
+	}
+	hn := 1
+	switch {
+	case raw[0] < 64:
+		prefix = uint16(raw[0])
+	case raw[0] < 128:
+		if len(raw) < 3 {
+			return nil, 0, fmt.Errorf("ss58 address %q: too short", addr)
+		}
+		lower := (raw[0]<<2)&0xfc | raw[1]>>6
+		upper := raw[1] & 0x3f
+		prefix = uint16(lower) | uint16(upper)<<8
+		hn = 2
+		if prefix < 64 {
+			return nil, 0, fmt.Errorf("ss58 address %q: prefix %d in the two-byte form", addr, prefix)
+		}
+	default:
+		return nil, 0, fmt.Errorf("ss58 address %q: invalid prefix byte 0x%02x", addr, raw[0])
+	}
+	body := raw[hn:]
+	var cl int
+	switch len(body) {
+	case 2, 3, 5, 9: // account indices of 1, 2, 4, 8 bytes
+		cl = 1
+	case 34, 35: // 32-byte keys, 33-byte compressed ECDSA keys
+		cl = 2
+	default:
+		return nil, 0, fmt.Errorf("ss58 address %q: wrong length (%d bytes after the prefix)", addr, len(body))
+	}
+	pub = body[:len(body)-cl]
+	sum := ss58Checksum(raw[:hn], pub)
+	for i := range cl {
+		if sum[i] != body[len(pub)+i] {
+			return nil, 0, fmt.Errorf("ss58 address %q: bad checksum", addr)
+		}
+	}
+	return pub, prefix, nil
+}
+
+// appendBase58 encodes b in base58 (Bitcoin alphabet). It works in limbs
+// of 58^5 fed 32 bits at a time, so a 35-byte address takes about a
+// hundred word operations and no allocation.
+func appendBase58(dst []byte, b []byte) []byte {
+	const base = 58 * 58 * 58 * 58 * 58
+	zeros := 0
+	for zeros < len(b) && b[zeros] == 0 {
+		zeros++
+	}
+	for range zeros {
+		dst = append(dst, '1')
+	}
+	b = b[zeros:]
+	var limbBuf [24]uint64
+	limbs := limbBuf[:0] // little-endian limbs in base 58^5
+	for i := 0; i < len(b); {
+		k := len(b) % 4
+		if i > 0 || k == 0 {
+			k = 4
+		}
+		var carry uint64
+		for _, c := range b[i : i+k] {
+			carry = carry<<8 | uint64(c)
+		}
+		i += k
+		mul := uint64(1) << (8 * k)
+		for j, l := range limbs {
+			t := l*mul + carry
+			limbs[j], carry = t%base, t/base
+		}
+		for carry > 0 {
+			limbs = append(limbs, carry%base)
+			carry /= base
+		}
+	}
+	if len(limbs) == 0 {
+		return dst
+	}
+	var digits [5]byte
+	for j := len(limbs) - 1; j >= 0; j-- {
+		l := limbs[j]
+		for d := 4; d >= 0; d-- {
+			digits[d] = base58Alphabet[l%58]
+			l /= 58
+		}
+		out := digits[:]
+		if j == len(limbs)-1 {
+			for len(out) > 1 && out[0] == '1' {
+				out = out[1:]
+			}
+		}
+		dst = append(dst, out...)
+	}
+	return dst
+}
+
+var errBase58Empty = errors.New("empty")
+
+func base58Decode(s string) ([]byte, error) {
+	if s == "" {
+		return nil, errBase58Empty
+	}
+	if len(s) > 256 {
+		return nil, errors.New("too long")
+	}
+	zeros := 0
+	for zeros < len(s) && s[zeros] == '1' {
+		zeros++
+	}
+	size := (len(s)-zeros)*733/1000 + 1
+	out := make([]byte, size)
+	high := size - 1
+	for i := zeros; i < len(s); i++ {
+		d := base58Index[s[i]]
+		if d < 0 {
+			return nil, fmt.Errorf("invalid base58 character %q at %d", s[i], i)
+		}
+		carry := int(d)
+		j := size - 1
+		for ; j > high || carry != 0; j-- {
+			carry += 58 * int(out[j])
+			out[j] = byte(carry)
+			carry >>= 8
+		}
+		high = j
+	}
+	i := 0
+	for i < size && out[i] == 0 {
+		i++
+	}
+	res := make([]byte, zeros+size-i)
+	copy(res[zeros:], out[i:])
+	return res, nil
+}
