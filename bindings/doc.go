@@ -1,0 +1,21 @@
+// Package bindings installs the Lua modules of btscript into an engine:
+//
+//   - chain: storage queries (single, multi, streamed maps), runtime API
+//     calls, constants, blocks, headers, events, head subscriptions and
+//     metadata listings of any Substrate chain;
+//   - bt: the Bittensor helpers of package bt with the bittensor SDK's
+//     names and argument orders;
+//   - json: encoding and decoding that keeps integers exact;
+//   - ss58: address encoding, decoding and validation.
+//
+// Every chain call targets the block pinned by the engine (inside gather,
+// at, or a run pinned with engine.WithBlock), else the head at the time of
+// the call. Chain values reach Lua converted by one rule: integers up to
+// 2^53 are numbers and larger ones exact Int userdata, never floats; bytes
+// are "0x…" hex strings; account ids are SS58 strings; structs are tables
+// keyed by the metadata's field names; unit enum variants are their name
+// and variants with data {Name = data}; sequences are arrays; None is nil.
+// Balances from bt helpers are Balance userdata: b.rao (exact), b.tao (a
+// float, on request), tostring(b) = "τ1.500000000", == < <= + - between
+// balances, and json.encode writes the rao integer.
+package bindings

@@ -1,0 +1,206 @@
+package bindings
+
+import (
+	"encoding/hex"
+	"math/big"
+
+	"github.com/btscript/btscript/chain/bt"
+	"github.com/btscript/btscript/engine"
+	"github.com/btscript/btscript/scale"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// maxExact is 2^53, the largest magnitude an integer keeps as a Lua number.
+const maxExact = 1 << 53
+
+// Value wraps a decoded chain value for return from an async function: it
+// is converted to Lua on the engine's owner goroutine (engine.LuaValuer).
+type Value struct{ V scale.Value }
+
+// LuaValue converts the value by the package rule (see ToLua).
+func (v Value) LuaValue(L *lua.LState) lua.LValue { return ToLua(L, v.V) }
+
+// ToLua converts a chain value to Lua: integers up to 2^53 in magnitude
+// are numbers and larger ones exact Int userdata (never floats); bytes are
+// "0x…" hex strings; accounts SS58 strings; composites tables keyed by
+// field name; unit variants their name; variants with data {Name = data};
+// sequences 1-based arrays; Null nil. It must run on the owner goroutine.
+func ToLua(L *lua.LState, v scale.Value) lua.LValue {
+	switch v.Kind() {
+	case scale.KindNull:
+		return lua.LNil
+	case scale.KindBool:
+		b, _ := v.Bool()
+		return lua.LBool(b)
+	case scale.KindUint:
+		u, _ := v.Uint()
+		if u <= maxExact {
+			return lua.LNumber(u)
+		}
+		return engine.IntValue(L, new(big.Int).SetUint64(u))
+	case scale.KindInt:
+		i, _ := v.Int()
+		if i >= -maxExact && i <= maxExact {
+			return lua.LNumber(i)
+		}
+		return engine.IntValue(L, big.NewInt(i))
+	case scale.KindBig:
+		return engine.IntValue(L, v.BigInt())
+	case scale.KindString:
+		s, _ := v.Str()
+		return lua.LString(s)
+	case scale.KindBytes:
+		return lua.LString("0x" + hex.EncodeToString(v.Bytes()))
+	case scale.KindAccount:
+		return lua.LString(v.String())
+	case scale.KindSeq:
+		n := v.Len()
+		t := L.CreateTable(n, 0)
+		for i := range n {
+			t.RawSetInt(i+1, ToLua(L, v.Index(i)))
+		}
+		return t
+	case scale.KindComposite:
+		names := v.FieldNames()
+		t := L.CreateTable(0, len(names))
+		for i, name := range names {
+			t.RawSetString(name, ToLua(L, v.Index(i)))
+		}
+		return t
+	case scale.KindVariant:
+		p, ok := v.Payload()
+		if !ok {
+			return lua.LString(v.VariantName())
+		}
+		t := L.CreateTable(0, 1)
+		t.RawSetString(v.VariantName(), ToLua(L, p))
+		return t
+	}
+	return lua.LString(v.String())
+}
+
+// BalanceTypeName names the Balance userdata metatable in the Lua registry.
+const BalanceTypeName = "btscript.Balance"
+
+// Balance wraps a bt.Balance for return from an async function; it becomes
+// a Balance userdata.
+type Balance bt.Balance
+
+// LuaValue returns the Balance userdata.
+func (b Balance) LuaValue(L *lua.LState) lua.LValue { return NewBalance(L, bt.Balance(b)) }
+
+// NewBalance returns a Balance userdata holding b. Install must have run
+// on L's engine.
+func NewBalance(L *lua.LState, b bt.Balance) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = b
+	ud.Metatable = L.GetTypeMetatable(BalanceTypeName)
+	return ud
+}
+
+// ToBalance returns the balance held by a Balance userdata.
+func ToBalance(v lua.LValue) (bt.Balance, bool) {
+	ud, ok := v.(*lua.LUserData)
+	if !ok {
+		return 0, false
+	}
+	b, ok := ud.Value.(bt.Balance)
+	if !ok {
+		return 0, false
+	}
+	mt, ok := ud.Metatable.(*lua.LTable)
+	return b, ok && mt.RawGetString("__name") == lua.LString(BalanceTypeName)
+}
+
+// openBalance installs the Balance metatable.
+func openBalance(L *lua.LState) {
+	mt := L.NewTypeMetatable(BalanceTypeName)
+	mt.RawSetString("__name", lua.LString(BalanceTypeName))
+	both := func(L *lua.LState, op string) (bt.Balance, bt.Balance) {
+		a, aok := ToBalance(L.Get(1))
+		b, bok := ToBalance(L.Get(2))
+		if !aok || !bok {
+			L.RaiseError("cannot %s a Balance and a %s: convert with .rao or bt.balance(rao) first", op, otherType(L))
+		}
+		return a, b
+	}
+	set := func(name string, fn lua.LGFunction) { mt.RawSetString(name, L.NewFunction(fn)) }
+	set("__index", func(L *lua.LState) int {
+		b, _ := ToBalance(L.Get(1))
+		switch L.Get(2).String() {
+		case "rao":
+			L.Push(engine.IntValue(L, new(big.Int).SetUint64(uint64(b))))
+		case "tao":
+			L.Push(lua.LNumber(b.Tao()))
+		default:
+			L.Push(lua.LNil)
+		}
+		return 1
+	})
+	set("__tostring", func(L *lua.LState) int {
+		b, _ := ToBalance(L.Get(1))
+		L.Push(lua.LString(b.String()))
+		return 1
+	})
+	set("__eq", func(L *lua.LState) int {
+		a, aok := ToBalance(L.Get(1))
+		b, bok := ToBalance(L.Get(2))
+		L.Push(lua.LBool(aok && bok && a == b))
+		return 1
+	})
+	set("__lt", func(L *lua.LState) int {
+		a, b := both(L, "compare")
+		L.Push(lua.LBool(a < b))
+		return 1
+	})
+	set("__le", func(L *lua.LState) int {
+		a, b := both(L, "compare")
+		L.Push(lua.LBool(a <= b))
+		return 1
+	})
+	set("__add", func(L *lua.LState) int {
+		a, b := both(L, "add")
+		s, err := a.Add(b)
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+		L.Push(NewBalance(L, s))
+		return 1
+	})
+	set("__sub", func(L *lua.LState) int {
+		a, b := both(L, "subtract")
+		d, err := a.Sub(b)
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+		L.Push(NewBalance(L, d))
+		return 1
+	})
+	set("__concat", func(L *lua.LState) int {
+		part := func(v lua.LValue) string {
+			if b, ok := ToBalance(v); ok {
+				return b.String()
+			}
+			switch v.(type) {
+			case lua.LString, lua.LNumber:
+				return v.String()
+			}
+			return L.ToStringMeta(v).String()
+		}
+		L.Push(lua.LString(part(L.Get(1)) + part(L.Get(2))))
+		return 1
+	})
+}
+
+// otherType names the operand of a Balance operation that is not one.
+func otherType(L *lua.LState) string {
+	for i := 1; i <= 2; i++ {
+		if _, ok := ToBalance(L.Get(i)); !ok {
+			if engine.IsInt(L.Get(i)) {
+				return "exact integer"
+			}
+			return L.Get(i).Type().String()
+		}
+	}
+	return "value"
+}

@@ -1,0 +1,195 @@
+package bindings_test
+
+import (
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/btscript/btscript/bindings"
+	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/chain/bt"
+	"github.com/btscript/btscript/scale"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// offline is an engine whose client has no node behind it, for tests that
+// make no chain calls.
+func offline(t *testing.T) *env {
+	return newEngine(t, chain.New(nil, chain.Options{NoDiskCache: true}), bindings.Options{})
+}
+
+// set converts v with bindings.ToLua and stores it in the global name.
+func (en *env) set(t *testing.T, name string, v scale.Value) {
+	t.Helper()
+	if err := en.e.Do(func(L *lua.LState) error {
+		L.SetGlobal(name, bindings.ToLua(L, v))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestToLua(t *testing.T) {
+	pub := make([]byte, 32)
+	for i := range pub {
+		pub[i] = byte(i)
+	}
+	u128, _ := new(big.Int).SetString("340282366920938463463374607431768211455", 10)
+	above64, _ := new(big.Int).SetString("18446744073709551616", 10)
+	tests := []struct {
+		name string
+		v    scale.Value
+		expr string // Lua over the converted value v
+		want string
+	}{
+		{"u64 at 2^53 is a number", scale.NewUint(1 << 53), "type(v), v", "number 9007199254740992"},
+		{"u64 above 2^53 is an exact Int", scale.NewUint(1<<53 + 1), "type(v), isint(v), tostring(v)", "userdata true 9007199254740993"},
+		{"u64 max", scale.NewUint(18446744073709551615), "tostring(v), v == int('18446744073709551615')", "18446744073709551615 true"},
+		{"Int arithmetic stays exact", scale.NewUint(1<<53 + 1), "tostring(v + 1)", "9007199254740994"},
+		{"u128 above 2^64", scale.NewBig(above64), "tostring(v)", "18446744073709551616"},
+		{"u128 max", scale.NewBig(u128), "tostring(v)", "340282366920938463463374607431768211455"},
+		{"i64 negative", scale.NewInt(-5), "v", "-5"},
+		{"i64 min", scale.NewInt(-9223372036854775808), "tostring(v)", "-9223372036854775808"},
+		{"bool", scale.NewBool(true), "type(v), v", "boolean true"},
+		{"string", scale.NewString("héllo"), "v", "héllo"},
+		{"bytes are hex", scale.NewBytes([]byte{0xde, 0xad, 0x01}), "v", "0xdead01"},
+		{"empty bytes", scale.NewBytes(nil), "v", "0x"},
+		{"account is SS58", scale.NewAccount(pub, 42), "v", scale.SS58Encode(pub, 42)},
+		{"unit variant is its name", scale.NewVariant("Active"), "v", "Active"},
+		{"data variant is {Name = payload}", scale.NewVariantWith("Raw3", scale.NewBytes([]byte("abc"))), "v.Raw3", "0x616263"},
+		{"None is nil", scale.Null, "v == nil", "true"},
+		{"seq is a 1-based array", scale.NewSeq([]scale.Value{scale.NewUint(7), scale.NewUint(8)}), "#v, v[1], v[2]", "2 7 8"},
+		{"composite uses field names", scale.NewComposite([]string{"free", "flags"}, []scale.Value{scale.NewUint(1 << 60), scale.NewBool(false)}),
+			"tostring(v.free), v.flags", "1152921504606846976 false"},
+		{"nested", scale.NewSeq([]scale.Value{scale.NewComposite([]string{"who"}, []scale.Value{scale.NewAccount(pub, 42)})}),
+			"v[1].who == '" + scale.SS58Encode(pub, 42) + "'", "true"},
+	}
+	en := offline(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			en.set(t, "v", tt.v)
+			if got := en.eval(t, "return "+tt.expr); got != tt.want {
+				t.Fatalf("%s = %s, want %s", tt.expr, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBalanceUserdata(t *testing.T) {
+	en := offline(t)
+	if err := en.e.Do(func(L *lua.LState) error {
+		L.SetGlobal("big", bindings.NewBalance(L, bt.Balance(12345678901234567)))
+		L.SetGlobal("small", bindings.NewBalance(L, bt.Balance(1_500_000_000)))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ expr, want string }{
+		{"tostring(big)", "τ12345678.901234567"},
+		{"tostring(small)", "τ1.500000000"},
+		{"big.rao == int('12345678901234567')", "true"},
+		{"small.rao", "1500000000"},
+		{"small.tao", "1.5"},
+		{"tostring(big + small)", "τ12345680.401234567"},
+		{"tostring(big - small)", "τ12345677.401234567"},
+		{"small < big, big <= big, big > small", "true true true"},
+		{"small == bt.balance(1500000000), small == bt.tao('1.5'), small == bt.tao(1.5)", "true true true"},
+		{"json.encode({b = big})", `{"b":12345678901234567}`},
+		{"'bal: ' .. small", "bal: τ1.500000000"},
+		{"big.nope", "nil"},
+	}
+	for _, tt := range tests {
+		if got := en.eval(t, "return "+tt.expr); got != tt.want {
+			t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
+		}
+	}
+}
+
+func TestJSON(t *testing.T) {
+	en := offline(t)
+	tests := []struct{ code, want string }{
+		// Integers beyond 2^53 survive a round trip exactly.
+		{`return json.encode(json.decode('{"a":12345678901234567890,"b":[1,2.5,-3],"c":"x","d":true}'))`,
+			`{"a":12345678901234567890,"b":[1,2.5,-3],"c":"x","d":true}`},
+		{`local v = json.decode('340282366920938463463374607431768211455') return isint(v), tostring(v)`,
+			"true 340282366920938463463374607431768211455"},
+		{`local v = json.decode('9007199254740992') return type(v), v`, "number 9007199254740992"},
+		{`local v = json.decode('9007199254740993') return type(v), tostring(v)`, "userdata 9007199254740993"},
+		{`return json.encode(int("-9223372036854775809"))`, "-9223372036854775809"},
+		{`return json.encode({1, 2, 3})`, "[1,2,3]"},
+		{`return json.encode({})`, "{}"},
+		{`return json.encode({[1] = "a", [3] = "c"})`, `{"1":"a","3":"c"}`},
+		{`return json.encode("<&>\n")`, `"<&>\n"`},
+		{`return json.encode(0.1)`, "0.1"},
+		{`return json.encode({a = {b = 1}}, 2)`, "{\n  \"a\": {\n    \"b\": 1\n  }\n}"},
+		{`return json.decode('null') == nil`, "true"},
+	}
+	for _, tt := range tests {
+		if got := en.eval(t, tt.code); got != tt.want {
+			t.Errorf("%s\ngot  %s\nwant %s", tt.code, got, tt.want)
+		}
+	}
+	// The Go side used by --json output.
+	var out string
+	en.e.Do(func(L *lua.LState) error {
+		tbl := L.NewTable()
+		tbl.RawSetString("free", bindings.NewBalance(L, bt.Balance(1<<62)))
+		tbl.RawSetString("n", lua.LNumber(3))
+		b, err := bindings.ToJSON(L, tbl)
+		if err != nil {
+			return err
+		}
+		out = string(b)
+		return nil
+	})
+	if out != `{"free":4611686018427387904,"n":3}` {
+		t.Fatalf("ToJSON = %s", out)
+	}
+}
+
+func TestSS58(t *testing.T) {
+	en := offline(t)
+	const alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+	const alicePub = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"
+	tests := []struct{ code, want string }{
+		{`return ss58.decode("` + alice + `")`, alicePub + " 42"},
+		{`return ss58.encode("` + alicePub + `")`, alice},
+		{`return ss58.encode("` + alicePub + `", 0)`, "15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5"},
+		{`return ss58.is_valid("` + alice + `"), ss58.is_valid("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQZ"), ss58.is_valid(42)`, "true false false"},
+		{`local pub = ss58.decode("` + alice + `") return ss58.encode(pub) == "` + alice + `"`, "true"},
+	}
+	for _, tt := range tests {
+		if got := en.eval(t, tt.code); got != tt.want {
+			t.Errorf("%s\ngot  %s\nwant %s", tt.code, got, tt.want)
+		}
+	}
+	if msg := en.evalErr(t, `ss58.decode("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQZ")`); !strings.Contains(msg, "bad checksum") {
+		t.Fatalf("error %q", msg)
+	}
+}
+
+func TestPretty(t *testing.T) {
+	en := offline(t)
+	tests := []struct{ code, want string }{
+		{`return {1, 2, 3}`, "{ 1, 2, 3 }"},
+		{`return "x"`, `"x"`},
+		{`return int("123456789012345678901")`, "123456789012345678901"},
+		{`return bt.balance(1500000000)`, "τ1.500000000"},
+		{`return {b = 2, a = 1, ["key with space"] = true}`, `{ a = 1, b = 2, ["key with space"] = true }`},
+		{`return {hotkey = "5G", stake = bt.balance(1), list = {1, 2}}`,
+			"{\n  hotkey = \"5G\",\n  list = { 1, 2 },\n  stake = τ0.000000001,\n}"},
+		{`return {}`, "{}"},
+		{`local t = {} t.self = t return t`, "{\n  self = <cycle>,\n}"},
+	}
+	for _, tt := range tests {
+		res, err := en.e.Eval(ctxT(t), tt.code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		en.e.Do(func(L *lua.LState) error { got = bindings.Pretty(L, res.Values[0]); return nil })
+		if got != tt.want {
+			t.Errorf("%s\ngot  %s\nwant %s", tt.code, got, tt.want)
+		}
+	}
+}

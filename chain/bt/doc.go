@@ -1,0 +1,19 @@
+// Package bt reads Bittensor (subtensor) chain state the way the bittensor
+// SDK's AsyncSubtensor does: the same helper names and argument orders,
+// reading the same storage items, constants and runtime APIs, so that
+// answers match the SDK's. Embedders get these helpers without Lua; the
+// bindings package exposes them to scripts as the bt module.
+//
+// Every helper takes a *chain.Client and a block hash at ("" means the head
+// at the time of the call). A helper that makes several reads resolves at
+// once, so all of its reads see the same block.
+//
+// Storage-based helpers work on every runtime. Helpers that call a runtime
+// API fall back to the older method where the SDK does (the _v2 and
+// mechagraph methods are missing on older runtimes). Older runtimes declare
+// the subtensor runtime APIs as returning bare Vec<u8> with no type
+// information; for those a helper fails with an error saying so rather than
+// guessing the layout of the answer.
+//
+// Balances are exact: Balance holds rao in a uint64.
+package bt

@@ -1,0 +1,102 @@
+package bt
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/scale"
+)
+
+// UntypedAPIError reports a runtime API method that the runtime declares
+// as returning bare bytes (Vec<u8>) without describing their layout, as
+// subtensor runtimes before the typed runtime APIs do. Its answer cannot
+// be decoded from the metadata, and this package does not guess it.
+type UntypedAPIError struct {
+	API, Method string
+	SpecName    string
+	SpecVersion uint32
+}
+
+// Error names the method and the runtime.
+func (e *UntypedAPIError) Error() string {
+	return fmt.Sprintf("runtime API %s.%s: runtime %s version %d declares it as returning bare Vec<u8> and publishes no types for its answer, so it cannot be decoded (a newer runtime describes it; storage reads with chain.query work on this one)",
+		e.API, e.Method, e.SpecName, e.SpecVersion)
+}
+
+// MissingAPIError reports that the runtime declares none of the runtime API
+// methods a helper can use.
+type MissingAPIError struct {
+	API         string
+	Methods     []string
+	SpecName    string
+	SpecVersion uint32
+}
+
+// Error names the methods looked for and the runtime.
+func (e *MissingAPIError) Error() string {
+	return fmt.Sprintf("runtime %s version %d has no runtime API %s.%s", e.SpecName, e.SpecVersion, e.API, strings.Join(e.Methods, " or ."))
+}
+
+// untyped reports whether type id is a bare byte sequence (Vec<u8>).
+func untyped(md *scale.Metadata, id int) bool {
+	t := md.Type(id)
+	if t == nil || t.Def != scale.DefSequence {
+		return false
+	}
+	e := md.Type(t.Elem)
+	return e != nil && e.Def == scale.DefPrimitive && e.Prim == scale.PrimU8
+}
+
+// pickMethod returns the first of methods that the runtime of block hash
+// declares with a typed answer. A method declared without types is skipped
+// when a later one is typed, and reported otherwise.
+func pickMethod(ctx context.Context, c *chain.Client, hash, api string, methods ...string) (*scale.RuntimeMethod, error) {
+	md, err := c.Metadata(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	var untypedErr error
+	for _, name := range methods {
+		m, err := md.Method(api, name)
+		if err != nil {
+			continue
+		}
+		if untyped(md, m.Output) {
+			if untypedErr == nil {
+				untypedErr = &UntypedAPIError{API: api, Method: name}
+			}
+			continue
+		}
+		return m, nil
+	}
+	v, verr := c.RuntimeVersion(ctx, hash)
+	if verr != nil {
+		return nil, verr
+	}
+	if e, ok := untypedErr.(*UntypedAPIError); ok {
+		e.SpecName, e.SpecVersion = v.SpecName, v.SpecVersion
+		return nil, e
+	}
+	return nil, &MissingAPIError{API: api, Methods: methods, SpecName: v.SpecName, SpecVersion: v.SpecVersion}
+}
+
+// callAPI calls the first usable method of methods (see pickMethod) with
+// the arguments args returns for it.
+func callAPI(ctx context.Context, c *chain.Client, hash, api string, args func(method string) []any, methods ...string) (scale.Value, error) {
+	m, err := pickMethod(ctx, c, hash, api, methods...)
+	if err != nil {
+		return scale.Null, err
+	}
+	var a []any
+	if args != nil {
+		a = args(m.Name)
+	}
+	return c.Call(ctx, hash, api, m.Name, a...)
+}
+
+// fixed returns an args function giving the same arguments to every method.
+func fixed(args ...any) func(string) []any {
+	return func(string) []any { return args }
+}
