@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/btscript/btscript/internal/testdata"
+)
+
+func TestIncomplete(t *testing.T) {
+	tests := []struct {
+		chunk string
+		want  bool
+	}{
+		{"1 + 1", false},
+		{"x = 1", false},
+		{"function f()", true},
+		{"function f()\n return 1\nend", false},
+		{"if x then", true},
+		{"for i = 1, 3 do", true},
+		{"t = {", true},
+		{"t = {1,\n2}", false},
+		{"f(", true},
+		{"s = [[long", true},
+		{"s = 'unterminated", false}, // a short string cannot continue
+		{"x = = 1", false},           // an error, not a continuation
+		{"x )", false},
+		{"return", false},
+	}
+	for _, tt := range tests {
+		if got := incomplete(tt.chunk); got != tt.want {
+			t.Errorf("incomplete(%q) = %v, want %v", tt.chunk, got, tt.want)
+		}
+	}
+}
+
+func TestCompleter(t *testing.T) {
+	rec := testdata.Path(t, testdata.RecordedRPC)
+	o := runOptions{replay: rec, replayTest: "subnetwork_n"}
+	var out, errb bytes.Buffer
+	s, err := openSession(context.Background(), o, &out, &errb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	c := newCompleter(s)
+	complete := func(line string) []string {
+		cands, n := c.Do([]rune(line), len([]rune(line)))
+		var full []string
+		for _, cand := range cands {
+			full = append(full, line[:len(line)-n]+line[len(line)-n:]+string(cand))
+		}
+		return full
+	}
+	tests := []struct {
+		line string
+		want []string // each must be among the completions
+		none bool     // no completion at all
+	}{
+		{line: "bt.subnetw", want: []string{"bt.subnetwork_n("}},
+		{line: "chain.que", want: []string{"chain.query(", "chain.query_map(", "chain.query_multi("}},
+		{line: "x = string.up", want: []string{"x = string.upper("}},
+		{line: "pri", want: []string{"print("}},
+		{line: "fun", want: []string{"function"}},
+		{line: "ch", want: []string{"chain."}},
+		{line: `chain.query("SubtensorMod`, want: []string{`chain.query("SubtensorModule`}},
+		{line: `chain.query("SubtensorModule", "Subnetwork`, want: []string{`chain.query("SubtensorModule", "SubnetworkN`}},
+		{line: `chain.query_map('System', 'Acc`, want: []string{`chain.query_map('System', 'Account`}},
+		{line: `chain.constant("Balances", "Existential`, want: []string{`chain.constant("Balances", "ExistentialDeposit`}},
+		{line: `chain.call("NeuronInfoRuntimeApi", "get_neurons_l`, want: []string{`chain.call("NeuronInfoRuntimeApi", "get_neurons_lite`}},
+		{line: `chain.call("SubnetInfoRuntimeApi_get_subnet_hyp`, want: []string{`chain.call("SubnetInfoRuntimeApi_get_subnet_hyperparams`}},
+		{line: `print("bt.subn`, none: true}, // inside an ordinary string
+		{line: `nosuch.x`, none: true},
+	}
+	for _, tt := range tests {
+		got := complete(tt.line)
+		if tt.none {
+			if len(got) != 0 {
+				t.Errorf("%q completes to %v, want nothing", tt.line, got)
+			}
+			continue
+		}
+		for _, w := range tt.want {
+			found := false
+			for _, g := range got {
+				found = found || g == w
+			}
+			if !found {
+				t.Errorf("%q: %q not among %v", tt.line, w, got)
+			}
+		}
+	}
+}
+
+func TestProgressOnlyOnTerminals(t *testing.T) {
+	var b bytes.Buffer
+	if p := newProgress(&b); p != nil {
+		t.Fatal("progress on a buffer")
+	}
+	p := &progress{w: &b}
+	p.update("SubtensorModule", "Keys", 1000)
+	if !strings.Contains(b.String(), "SubtensorModule.Keys: 1000 entries") {
+		t.Fatalf("progress line %q", b.String())
+	}
+	p.update("SubtensorModule", "Keys", 2000) // throttled
+	if strings.Contains(b.String(), "2000") {
+		t.Fatalf("not throttled: %q", b.String())
+	}
+	w := clearingWriter{&b, p}
+	w.Write([]byte("output\n"))
+	if !strings.HasSuffix(b.String(), "\r\x1b[Koutput\n") {
+		t.Fatalf("output after progress: %q", b.String())
+	}
+	p.clear() // nothing shown: writes nothing
+	if !strings.HasSuffix(b.String(), "output\n") {
+		t.Fatalf("second clear wrote: %q", b.String())
+	}
+}
