@@ -118,7 +118,7 @@ func parseDuration(s string) (time.Duration, error) {
 
 // addRunFlags declares the common flags on fs.
 func addRunFlags(fs *flag.FlagSet, o *runOptions) {
-	fs.StringVar(&o.network, "network", chain.DefaultNetwork, "`NAME` of a network (finney, test, archive, local) or a ws:// or wss:// URL")
+	fs.StringVar(&o.network, "network", chain.DefaultNetwork, "`NAME` of a network (finney, test, archive, local, devnet: a local runtime started for the run) or a ws:// or wss:// URL")
 	fs.Var(listFlag{&o.fallbacks}, "fallback", "fallback endpoint `URL` or network name, tried in turn (repeatable)")
 	fs.StringVar(&o.block, "block", "", "pin the whole run to block `N` (a number or a 0x hash), resolved once at start")
 	fs.Var(durationFlag{&o.timeout}, "timeout", "stop the script after `DURATION` (e.g. 30s, 2m, or seconds); 0 means no limit")
@@ -170,7 +170,7 @@ func (o *runOptions) check() error {
 		if o.replayTest != "" {
 			return usagef("--replay-test needs --replay FILE")
 		}
-		if _, err := chain.Endpoint(o.network); err != nil {
+		if _, err := chain.Endpoint(o.network); err != nil && o.network != devnetNetwork {
 			return usageError{err.Error()}
 		}
 		for _, f := range o.fallbacks {

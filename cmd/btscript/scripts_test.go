@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/btscript/btscript/internal/testdata"
 )
 
 // decodeJSON parses stdout as one JSON document with exact numbers.
@@ -319,5 +321,21 @@ func TestMetadataCache(t *testing.T) {
 	r := bts(t, "eval", "-v", "--network", n.URL, "bt.tempo(2)")
 	if r.code != exitOK || strings.Contains(r.stderr, "Metadata_metadata_at_version") || strings.Contains(r.stderr, "state_getMetadata") {
 		t.Fatalf("metadata fetched again:\n%s", r.stderr)
+	}
+}
+
+// TestNetworkDevnet runs the README's main command: a script against a
+// subtensor runtime started for the run.
+func TestNetworkDevnet(t *testing.T) {
+	testdata.Path(t, testdata.RaonetSpec)
+	r := bts(t, "run", "--network", "devnet", scriptPath(t, "overview.lua"))
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	// The raonet genesis has subnets 0 and 1, tempo 100 each.
+	for _, want := range []string{"block 1 ", "2 subnets", "     0     100 ", "     1     100 "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("output lacks %q:\n%s", want, r.stdout)
+		}
 	}
 }

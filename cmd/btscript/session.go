@@ -19,6 +19,7 @@ import (
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/record"
 	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/devnet"
 	"github.com/btscript/btscript/engine"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -35,6 +36,35 @@ const (
 	dialRetries = 2
 )
 
+// devnetNetwork is the --network name that starts a local subtensor
+// runtime for the run, from the default chain spec (see defaultSpec).
+const devnetNetwork = "devnet"
+
+// startDevnet starts the local runtime that --network devnet runs against.
+func startDevnet(ctx context.Context, verbose bool, stderr io.Writer) (*devnet.Node, error) {
+	spec, err := defaultSpec()
+	if err != nil {
+		return nil, usagef("--network devnet: %v", err)
+	}
+	opts := devnet.Options{Spec: spec}
+	if verbose {
+		opts.Log = stderr
+	}
+	if _, err := os.Stat(filepath.Join(mustToolsDir(), "node_modules", ".bin", "chopsticks")); err != nil {
+		fmt.Fprintln(stderr, "btscript: installing Chopsticks from npm for --network devnet (once, about two minutes)")
+	}
+	n, err := devnet.Start(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("--network devnet: %w", err)
+	}
+	return n, nil
+}
+
+func mustToolsDir() string {
+	d, _ := devnet.DefaultToolsDir()
+	return d
+}
+
 // errInterrupted is the cancellation cause of a run stopped by a signal.
 var errInterrupted = errors.New("interrupted")
 
@@ -47,8 +77,9 @@ type session struct {
 	client   *chain.Client
 	rec      *record.Recorder
 	engine   *engine.Engine
-	pinHash  string    // the --block pin, resolved
-	progress *progress // nil unless stderr is a terminal
+	pinHash  string       // the --block pin, resolved
+	node     *devnet.Node // the node started for --network devnet
+	progress *progress    // nil unless stderr is a terminal
 	logMu    sync.Mutex
 }
 
@@ -77,14 +108,23 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 				},
 			}))
 		}
-		c, err := chain.Dial(o.network, o.fallbacks, cfg, chain.Options{})
+		network := o.network
+		if network == devnetNetwork {
+			n, err := startDevnet(ctx, o.verbose, stderr)
+			if err != nil {
+				return nil, err
+			}
+			s.node, network = n, n.URL
+		}
+		c, err := chain.Dial(network, o.fallbacks, cfg, chain.Options{})
 		if err != nil {
+			s.close()
 			return nil, usageError{err.Error()}
 		}
 		t = c.Transport()
 		if o.verbose {
-			u, _ := chain.Endpoint(o.network)
-			if u == o.network {
+			u, _ := chain.Endpoint(network)
+			if u == o.network || o.network == devnetNetwork {
 				s.logf("endpoint %s (connects on the first request)", u)
 			} else {
 				s.logf("network %s: %s (connects on the first request)", o.network, u)
@@ -185,6 +225,9 @@ func (s *session) close() error {
 	}
 	if s.client != nil {
 		s.client.Close()
+	}
+	if s.node != nil {
+		s.node.Stop()
 	}
 	if s.rec != nil {
 		if err := s.rec.Save(s.opts.record); err != nil {
