@@ -27,8 +27,10 @@ const (
 	// DefaultMemoryLimit is the default heap limit, in bytes.
 	DefaultMemoryLimit = 1 << 30
 	// DefaultMaxConcurrency is the default number of async calls allowed to
-	// run at once per engine.
-	DefaultMaxConcurrency = 256
+	// run at once per engine. Chain calls mostly wait on the network, and
+	// the transport bounds what is really in flight; a lower cap would
+	// split a gather of a thousand reads into waves of round trips.
+	DefaultMaxConcurrency = 4096
 	// MaxStringRep is the largest string, in bytes, that string.rep builds.
 	MaxStringRep = 64 << 20
 )
