@@ -353,10 +353,9 @@ func bigParts(b *big.Int) (uint64, bool, *big.Int, error) {
 }
 
 func appendInt(dst []byte, c *codec, v any) ([]byte, *EncodeError) {
-	name := c.primName()
 	mag, neg, bg, err := intOf(v)
 	if err != nil {
-		return dst, encErr("want %s, got %s", name, describe(v))
+		return dst, encErr("want %s, got %s", c.primName(), describe(v))
 	}
 	bits := c.Bits()
 	signed := c.kind == cInt || c.kind == cBigInt
@@ -364,13 +363,13 @@ func appendInt(dst []byte, c *codec, v any) ([]byte, *EncodeError) {
 	if bg == nil {
 		switch {
 		case neg && !signed:
-			return dst, encErr("want %s, got %s", name, describe(v))
+			return dst, encErr("want %s, got %s", c.primName(), describe(v))
 		case !signed && bits < 64 && mag >= 1<<bits:
-			return dst, encErr("value %d overflows %s", mag, name)
+			return dst, encErr("value %d overflows %s", mag, c.primName())
 		case signed && !neg && (bits <= 64 && mag > 1<<(bits-1)-1):
-			return dst, encErr("value %d overflows %s", mag, name)
+			return dst, encErr("value %d overflows %s", mag, c.primName())
 		case signed && neg && bits <= 64 && mag > 1<<(bits-1):
-			return dst, encErr("value -%d overflows %s", mag, name)
+			return dst, encErr("value -%d overflows %s", mag, c.primName())
 		}
 		x := mag
 		fill := byte(0)
@@ -387,7 +386,7 @@ func appendInt(dst []byte, c *codec, v any) ([]byte, *EncodeError) {
 		return dst, nil
 	}
 	if bg.Sign() < 0 && !signed {
-		return dst, encErr("want %s, got %s", name, describe(v))
+		return dst, encErr("want %s, got %s", c.primName(), describe(v))
 	}
 	limit := bits
 	if signed {
@@ -397,7 +396,7 @@ func appendInt(dst []byte, c *codec, v any) ([]byte, *EncodeError) {
 	if abs.BitLen() > limit {
 		// Allow exactly -2^(bits-1) for signed types.
 		if !(signed && bg.Sign() < 0 && abs.BitLen() == bits && abs.TrailingZeroBits() == uint(bits-1)) {
-			return dst, encErr("value %s overflows %s", bg, name)
+			return dst, encErr("value %s overflows %s", bg, c.primName())
 		}
 	}
 	x := new(big.Int).Set(bg)
