@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btscript/btscript/chain/rpc"
@@ -72,6 +73,10 @@ type Client struct {
 	genesisOnce sync.Once
 	genesis     string
 	genesisErr  error
+
+	// lastMeta is the metadata most recently used: the best guess for a
+	// block whose runtime is not known yet (see query).
+	lastMeta atomic.Pointer[scale.Metadata]
 
 	batchMu  sync.Mutex
 	batches  map[string]*storageBatch
@@ -347,6 +352,17 @@ func (c *Client) RuntimeVersion(ctx context.Context, at string) (RuntimeVersion,
 	return c.runtimeVersion(ctx, hash)
 }
 
+// knownMetadata returns the metadata of block hash when its runtime is
+// already known, without a request.
+func (c *Client) knownMetadata(hash string) *scale.Metadata {
+	v, ok := c.runtimes.get(hash)
+	if !ok {
+		return nil
+	}
+	m, _ := c.metas.get(v.SpecVersion)
+	return m
+}
+
 func (c *Client) runtimeVersion(ctx context.Context, hash string) (RuntimeVersion, error) {
 	if v, ok := c.runtimes.get(hash); ok {
 		return v, nil
@@ -378,17 +394,24 @@ func (c *Client) Metadata(ctx context.Context, at string) (*scale.Metadata, erro
 }
 
 func (c *Client) metadata(ctx context.Context, hash string) (*scale.Metadata, error) {
+	if c.lastMeta.Load() == nil && !c.opts.NoDiskCache {
+		// The disk cache is named by the genesis hash: ask for it alongside
+		// the runtime version rather than after it.
+		go c.GenesisHash(context.WithoutCancel(ctx))
+	}
 	v, err := c.runtimeVersion(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
 	if m, ok := c.metas.get(v.SpecVersion); ok {
+		c.lastMeta.Store(m)
 		return m, nil
 	}
 	m, err := c.metaFlight.do(ctx, v.SpecVersion, func(ctx context.Context) (*scale.Metadata, error) {
 		m, err := c.loadMetadata(ctx, hash, v)
 		if err == nil {
 			c.metas.put(v.SpecVersion, m)
+			c.lastMeta.Store(m)
 		}
 		return m, err
 	})

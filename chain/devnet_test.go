@@ -104,6 +104,27 @@ func TestDevnet(t *testing.T) {
 		}
 	})
 
+	t.Run("a new block is read while its runtime is looked up", func(t *testing.T) {
+		if err := n.Call(ctx, nil, "dev_newBlock", map[string]any{"count": 1}); err != nil {
+			t.Fatal(err)
+		}
+		head, err := c.Head(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := calls.count("state_getRuntimeVersion")
+		v, err := c.Query(ctx, head, "SubtensorModule", "Tempo", 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := v.Uint(); u != 123 {
+			t.Fatalf("Tempo(7) at the new head = %v", v)
+		}
+		if calls.count("state_getRuntimeVersion") != before+1 {
+			t.Fatalf("the new block's runtime was not looked up")
+		}
+	})
+
 	t.Run("paged map returns every key with its netuid", func(t *testing.T) {
 		var raw []string
 		md, err := c.Metadata(ctx, "")

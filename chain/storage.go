@@ -28,26 +28,75 @@ func (c *Client) query(ctx context.Context, at, pallet, item string, keys []any)
 	if err != nil {
 		return scale.Null, err
 	}
-	md, err := c.metadata(ctx, hash)
+	md := c.knownMetadata(hash)
+	if md == nil {
+		if guess := c.lastMeta.Load(); guess != nil {
+			return c.querySpeculative(ctx, hash, guess, pallet, item, keys)
+		}
+		if md, err = c.metadata(ctx, hash); err != nil {
+			return scale.Null, err
+		}
+	}
+	e, key, err := storageKey(md, pallet, item, keys)
 	if err != nil {
 		return scale.Null, err
 	}
-	e, err := md.Storage(pallet, item)
-	if err != nil {
-		return scale.Null, err
-	}
-	if len(keys) != len(e.Hashers) {
-		return scale.Null, fmt.Errorf("takes %d keys, got %d", len(e.Hashers), len(keys))
-	}
-	key, err := e.Key(keys...)
-	if err != nil {
-		return scale.Null, err
-	}
-	raw, err := c.readStorage(ctx, hash, "0x"+hex.EncodeToString(key))
+	raw, err := c.readStorage(ctx, hash, key)
 	if err != nil {
 		return scale.Null, err
 	}
 	return e.DecodeValue(raw)
+}
+
+// querySpeculative reads a block whose runtime is not known yet: the key
+// is built with the metadata last used (runtimes rarely change, and keys
+// change with them more rarely still) and read while the block's runtime
+// is looked up, saving a round trip. The value is decoded with the
+// block's own metadata, and read again if that gives another key.
+func (c *Client) querySpeculative(ctx context.Context, hash string, guess *scale.Metadata, pallet, item string, keys []any) (scale.Value, error) {
+	type mdResult struct {
+		md  *scale.Metadata
+		err error
+	}
+	mdc := make(chan mdResult, 1)
+	go func() {
+		md, err := c.metadata(ctx, hash)
+		mdc <- mdResult{md, err}
+	}()
+	var raw []byte
+	_, gkey, gerr := storageKey(guess, pallet, item, keys)
+	if gerr == nil {
+		raw, gerr = c.readStorage(ctx, hash, gkey)
+	}
+	r := <-mdc
+	if r.err != nil {
+		return scale.Null, r.err
+	}
+	e, key, err := storageKey(r.md, pallet, item, keys)
+	if err != nil {
+		return scale.Null, err
+	}
+	if gerr != nil || key != gkey {
+		if raw, err = c.readStorage(ctx, hash, key); err != nil {
+			return scale.Null, err
+		}
+	}
+	return e.DecodeValue(raw)
+}
+
+func storageKey(md *scale.Metadata, pallet, item string, keys []any) (*scale.StorageEntry, string, error) {
+	e, err := md.Storage(pallet, item)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(keys) != len(e.Hashers) {
+		return nil, "", fmt.Errorf("takes %d keys, got %d", len(e.Hashers), len(keys))
+	}
+	key, err := e.Key(keys...)
+	if err != nil {
+		return nil, "", err
+	}
+	return e, "0x" + hex.EncodeToString(key), nil
 }
 
 // StorageKey names one storage value for QueryMulti.
