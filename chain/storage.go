@@ -282,7 +282,14 @@ type storageBatch struct {
 	keys    []string
 	waiters map[string][]chan storageResult
 	timer   *time.Timer
+	start   time.Time // when the first key arrived
+	last    time.Time // when the latest key arrived
 }
+
+// batchStretch is how many windows a batch may stay open while keys keep
+// arriving: a gather's reads come in a burst whose length depends on the
+// machine, and a burst should leave as one request, not one per window.
+const batchStretch = 8
 
 type storageResult struct {
 	val []byte
@@ -299,11 +306,13 @@ func (c *Client) readStorage(ctx context.Context, hash, key string) ([]byte, err
 	}
 	ch := make(chan storageResult, 1)
 	b := c.batches[hash]
+	now := time.Now()
 	if b == nil {
-		b = &storageBatch{waiters: make(map[string][]chan storageResult)}
+		b = &storageBatch{waiters: make(map[string][]chan storageResult), start: now}
 		c.batches[hash] = b
 		b.timer = time.AfterFunc(c.opts.BatchWindow, func() { c.flush(hash, b) })
 	}
+	b.last = now
 	if _, dup := b.waiters[key]; !dup {
 		b.keys = append(b.keys, key)
 	}
@@ -325,9 +334,18 @@ func (c *Client) readStorage(ctx context.Context, hash, key string) ([]byte, err
 	}
 }
 
+// flush sends a batch when its window ends, unless keys are still
+// arriving: then it waits one more window, up to batchStretch windows.
 func (c *Client) flush(hash string, b *storageBatch) {
 	c.batchMu.Lock()
 	if c.batches[hash] != b { // sent already because it filled up
+		c.batchMu.Unlock()
+		return
+	}
+	now := time.Now()
+	w := c.opts.BatchWindow
+	if now.Sub(b.last) < w && now.Sub(b.start) < batchStretch*w {
+		b.timer.Reset(w)
 		c.batchMu.Unlock()
 		return
 	}
