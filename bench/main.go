@@ -51,7 +51,7 @@ func main() {
 	var firstURL, firstCache string
 	flag.StringVar(&cfg.dir, "dir", "", "the bench folder (default: ./bench, else this source file's folder)")
 	flag.StringVar(&cfg.testdata, "testdata", "", "the shared chain data folder (default $BTSCRIPT_TESTDATA, else ../shared/testdata)")
-	flag.StringVar(&rows, "rows", "1,2,3,4,5", "rows to run, comma-separated")
+	flag.StringVar(&rows, "rows", "1,2,3,4,5,serve", "rows to run, comma-separated (serve: polkadot.js reads a served recording)")
 	flag.IntVar(&cfg.micro, "micro", 30, "iterations per side of the parse and decode rows")
 	flag.IntVar(&cfg.runs, "n", 15, "runs per side of the storage rows")
 	flag.IntVar(&cfg.firstRuns, "first-n", 7, "runs per side of the first-result rows")
@@ -187,6 +187,11 @@ func run(ctx context.Context, cfg config) error {
 			if err := b.rowFirst(ctx); err != nil {
 				return err
 			}
+		}
+	}
+	if cfg.rows["serve"] {
+		if err := b.checkServe(ctx); err != nil {
+			return err
 		}
 	}
 	b.print(os.Stdout, time.Since(start))

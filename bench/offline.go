@@ -20,6 +20,9 @@ type bench struct {
 	tmp     string
 	results []result
 
+	// serveNote is the outcome of the serve check, printed under the table.
+	serveNote string
+
 	// offline rows
 	metaFile string // hex of the bare V15 metadata ("meta" + 0x0f + ...)
 	meta     []byte

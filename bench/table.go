@@ -81,4 +81,7 @@ func (b *bench) print(w io.Writer, took time.Duration) {
 		fmt.Fprintf(w, "| %s %s | %s | %s | %s | %s |\n", r.id, r.name, fmtMS(bm), fmtMS(pm), ratio,
 			strings.Join(r.notes, "; "))
 	}
+	if b.serveNote != "" {
+		fmt.Fprintf(w, "\nserve check: %s\n", b.serveNote)
+	}
 }
