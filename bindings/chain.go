@@ -268,7 +268,9 @@ func headerTable(h *chain.Header) map[string]any {
 	}
 }
 
-// block([block]) returns {header = ..., extrinsics = {hex, ...}}.
+// block([block]) returns {header = ..., extrinsics = {hex, ...}, calls =
+// {{signed, address, call}, ...}}; calls is nil, and decode_error says why,
+// when the runtime's metadata cannot decode the extrinsics.
 func (b *binder) block(ctx context.Context, args []any) ([]any, error) {
 	at, err := b.blockAt(ctx, "chain.block", args, 0)
 	if err != nil {
@@ -282,7 +284,21 @@ func (b *binder) block(ctx context.Context, args []any) ([]any, error) {
 	for i, x := range blk.Extrinsics {
 		ext[i] = x
 	}
-	return []any{map[string]any{"header": headerTable(blk.Header), "extrinsics": ext}}, nil
+	out := map[string]any{"header": headerTable(blk.Header), "extrinsics": ext}
+	if blk.DecodeErr != nil {
+		out["decode_error"] = blk.DecodeErr.Error()
+	} else {
+		calls := make([]any, len(blk.Decoded))
+		for i, x := range blk.Decoded {
+			call := map[string]any{"signed": x.Signed, "call": Value{x.Call}}
+			if x.Signed {
+				call["address"] = Value{x.Address}
+			}
+			calls[i] = call
+		}
+		out["calls"] = calls
+	}
+	return []any{out}, nil
 }
 
 // events([block]) returns the decoded System.Events of a block.

@@ -104,6 +104,12 @@ type Block struct {
 	Header *Header
 	// Extrinsics are the raw extrinsics, 0x-hex, in block order.
 	Extrinsics []string
+	// Decoded holds the extrinsics decoded with the metadata of the
+	// block's runtime, in the same order; nil when DecodeErr is set.
+	Decoded []scale.Extrinsic
+	// DecodeErr says why the extrinsics could not be decoded (the raw
+	// ones are still given).
+	DecodeErr error
 }
 
 // Block returns block at ("" for the head) with its extrinsics.
@@ -128,7 +134,27 @@ func (c *Client) Block(ctx context.Context, at string) (*Block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("block %s: %w", hash, err)
 	}
-	return &Block{Header: h, Extrinsics: r.Block.Extrinsics}, nil
+	b := &Block{Header: h, Extrinsics: r.Block.Extrinsics}
+	b.Decoded, b.DecodeErr = c.decodeExtrinsics(ctx, hash, b.Extrinsics)
+	return b, nil
+}
+
+func (c *Client) decodeExtrinsics(ctx context.Context, hash string, raw []string) ([]scale.Extrinsic, error) {
+	md, err := c.metadata(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scale.Extrinsic, len(raw))
+	for i, x := range raw {
+		b, err := decodeHex(x)
+		if err != nil {
+			return nil, fmt.Errorf("extrinsic %d: %w", i, err)
+		}
+		if out[i], err = md.DecodeExtrinsic(b); err != nil {
+			return nil, fmt.Errorf("extrinsic %d: %w", i, err)
+		}
+	}
+	return out, nil
 }
 
 // Events returns the events of block at: System.Events decoded.

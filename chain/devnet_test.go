@@ -157,6 +157,25 @@ func TestDevnet(t *testing.T) {
 		}
 	})
 
+	t.Run("block extrinsics decode", func(t *testing.T) {
+		b, err := c.Block(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.DecodeErr != nil {
+			t.Fatal(b.DecodeErr)
+		}
+		if len(b.Decoded) == 0 || len(b.Decoded) != len(b.Extrinsics) {
+			t.Fatalf("%d extrinsics, %d decoded", len(b.Extrinsics), len(b.Decoded))
+		}
+		// Every block starts with the timestamp inherent.
+		first := b.Decoded[0]
+		call, _ := first.Call.Payload()
+		if first.Signed || first.Call.VariantName() != "Timestamp" || call.VariantName() != "set" {
+			t.Fatalf("first extrinsic = %s", first.Call.AppendJSON(nil))
+		}
+	})
+
 	t.Run("runtime API decodes", func(t *testing.T) {
 		v, err := c.Call(ctx, "", "Metadata", "metadata_versions")
 		if err != nil {
