@@ -2,17 +2,16 @@ package bindings_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/btscript/btscript/bindings"
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/devnettest"
 )
 
@@ -21,29 +20,6 @@ const (
 	alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 	bob   = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
 )
-
-// counting counts the requests made through a transport, by method.
-type counting struct {
-	rpc.Transport
-	mu    sync.Mutex
-	calls map[string]int
-}
-
-func (c *counting) Call(ctx context.Context, method string, params ...any) (json.RawMessage, error) {
-	c.mu.Lock()
-	if c.calls == nil {
-		c.calls = map[string]int{}
-	}
-	c.calls[method]++
-	c.mu.Unlock()
-	return c.Transport.Call(ctx, method, params...)
-}
-
-func (c *counting) count(method string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.calls[method]
-}
 
 // TestDevnet runs scripts against the real subtensor runtime (spec 218)
 // under Chopsticks. The test plants state; the scripts only read it.
@@ -77,7 +53,7 @@ func TestDevnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := &counting{Transport: tr}
+	calls := &chaintest.Calls{Transport: tr}
 	c := chain.New(calls, chain.Options{CacheDir: t.TempDir()})
 	t.Cleanup(func() { c.Close() })
 	en := newEngine(t, c, bindings.Options{})
@@ -121,8 +97,8 @@ func TestDevnet(t *testing.T) {
 	})
 
 	t.Run("get_balances is one state_queryStorageAt", func(t *testing.T) {
-		before := calls.count("state_queryStorageAt")
-		beforeOne := calls.count("state_getStorage")
+		before := calls.Count("state_queryStorageAt")
+		beforeOne := calls.Count("state_getStorage")
 		got := en.eval(t, `
 			local b = bt.get_balances("`+alice+`", "`+bob+`")
 			local t = bt.get_balances({"`+bob+`"})
@@ -130,14 +106,14 @@ func TestDevnet(t *testing.T) {
 		if got != "τ12345678.901234567 τ0.000000005 τ0.000000005" {
 			t.Fatalf("got %s", got)
 		}
-		if d := calls.count("state_queryStorageAt") - before; d != 2 || calls.count("state_getStorage") != beforeOne {
+		if d := calls.Count("state_queryStorageAt") - before; d != 2 || calls.Count("state_getStorage") != beforeOne {
 			t.Fatalf("two get_balances made %d state_queryStorageAt and %d state_getStorage requests",
-				d, calls.count("state_getStorage")-beforeOne)
+				d, calls.Count("state_getStorage")-beforeOne)
 		}
 	})
 
 	t.Run("gather fetches the head once", func(t *testing.T) {
-		before := calls.count("chain_getHead")
+		before := calls.Count("chain_getHead")
 		got := en.eval(t, `
 			return gather(
 				function() return bt.tempo(7) end,
@@ -147,7 +123,7 @@ func TestDevnet(t *testing.T) {
 		if !strings.HasPrefix(got, "123 360 123 ") {
 			t.Fatalf("got %s", got)
 		}
-		if d := calls.count("chain_getHead") - before; d != 1 {
+		if d := calls.Count("chain_getHead") - before; d != 1 {
 			t.Fatalf("gather made %d chain_getHead requests", d)
 		}
 	})

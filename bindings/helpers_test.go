@@ -3,8 +3,6 @@ package bindings_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,23 +17,6 @@ import (
 	"github.com/btscript/btscript/internal/testdata"
 	lua "github.com/yuin/gopher-lua"
 )
-
-// books answers from the first recording that holds a request.
-type books []*record.Book
-
-func (bs books) ServeRPC(ctx context.Context, method string, params json.RawMessage) (any, error) {
-	var err error
-	for _, b := range bs {
-		var res json.RawMessage
-		if res, err = b.Answer(method, params); err == nil {
-			return res, nil
-		}
-		if !errors.Is(err, record.ErrNotRecorded) {
-			break
-		}
-	}
-	return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: err.Error()}
-}
 
 // env is an engine with the modules installed over a client.
 type env struct {
@@ -62,7 +43,7 @@ func newEngine(t *testing.T, c *chain.Client, opts bindings.Options) *env {
 func recorded(t *testing.T, tests ...string) *env {
 	t.Helper()
 	path := testdata.Path(t, testdata.RecordedRPC)
-	var bs books
+	var bs record.Books
 	for _, name := range tests {
 		b, err := record.Load(path, name, filepath.Dir(path))
 		if err != nil {
@@ -70,7 +51,7 @@ func recorded(t *testing.T, tests ...string) *env {
 		}
 		bs = append(bs, b)
 	}
-	srv := rpctest.New(bs, rpctest.Options{})
+	srv := rpctest.New(record.Handler{Book: bs}, rpctest.Options{})
 	t.Cleanup(srv.Close)
 	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
 	if err != nil {

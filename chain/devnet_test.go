@@ -2,7 +2,6 @@ package chain_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/devnet"
+	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/devnettest"
 	"github.com/btscript/btscript/scale"
 )
@@ -18,42 +18,13 @@ import (
 // alice is the well-known development account //Alice.
 const alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 
-// counting is a transport that counts the calls made through it, by method
-// and, for state_call, by runtime API.
-type counting struct {
-	rpc.Transport
-	mu    sync.Mutex
-	calls map[string]int
-}
-
-func (c *counting) Call(ctx context.Context, method string, params ...any) (json.RawMessage, error) {
-	c.mu.Lock()
-	if c.calls == nil {
-		c.calls = make(map[string]int)
-	}
-	c.calls[method]++
-	if method == "state_call" && len(params) > 0 {
-		if name, ok := params[0].(string); ok {
-			c.calls["state_call "+name]++
-		}
-	}
-	c.mu.Unlock()
-	return c.Transport.Call(ctx, method, params...)
-}
-
-func (c *counting) count(method string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.calls[method]
-}
-
-func dial(t *testing.T, n *devnet.Node, opts chain.Options) (*chain.Client, *counting) {
+func dial(t *testing.T, n *devnet.Node, opts chain.Options) (*chain.Client, *chaintest.Calls) {
 	t.Helper()
 	tr, err := rpc.New(rpc.Config{Endpoints: []string{n.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct := &counting{Transport: tr}
+	ct := &chaintest.Calls{Transport: tr}
 	if opts.CacheDir == "" {
 		opts.CacheDir = t.TempDir()
 	}
@@ -112,7 +83,7 @@ func TestDevnet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := calls.count("state_getRuntimeVersion")
+		before := calls.Count("state_getRuntimeVersion")
 		v, err := c.Query(ctx, head, "SubtensorModule", "Tempo", 7)
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +91,7 @@ func TestDevnet(t *testing.T) {
 		if u, _ := v.Uint(); u != 123 {
 			t.Fatalf("Tempo(7) at the new head = %v", v)
 		}
-		if calls.count("state_getRuntimeVersion") != before+1 {
+		if calls.Count("state_getRuntimeVersion") != before+1 {
 			t.Fatalf("the new block's runtime was not looked up")
 		}
 	})
@@ -200,8 +171,8 @@ func TestDevnet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := calls.count("state_queryStorageAt")
-		beforeSingle := calls.count("state_getStorage")
+		before := calls.Count("state_queryStorageAt")
+		beforeSingle := calls.Count("state_getStorage")
 		var wg sync.WaitGroup
 		errs := make(chan error, 200)
 		for i := range 200 {
@@ -219,8 +190,8 @@ func TestDevnet(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		batches := calls.count("state_queryStorageAt") - before
-		singles := calls.count("state_getStorage") - beforeSingle
+		batches := calls.Count("state_queryStorageAt") - before
+		singles := calls.Count("state_getStorage") - beforeSingle
 		if batches < 1 || batches+singles > 10 {
 			t.Fatalf("200 concurrent reads took %d state_queryStorageAt and %d state_getStorage", batches, singles)
 		}
@@ -267,12 +238,12 @@ func TestDevnet(t *testing.T) {
 		if _, err := c2.Query(ctx, "", "SubtensorModule", "Tempo", 7); err != nil {
 			t.Fatal(err)
 		}
-		if calls.count("state_call Metadata_metadata_at_version") == 0 {
+		if calls.Count("state_call Metadata_metadata_at_version") == 0 {
 			t.Fatal("the first client did not fetch V15 metadata")
 		}
 		for _, m := range []string{"state_getMetadata", "state_call Metadata_metadata_at_version", "state_call Metadata_metadata_versions"} {
-			if calls2.count(m) != 0 {
-				t.Fatalf("warm start made %d %s calls", calls2.count(m), m)
+			if calls2.Count(m) != 0 {
+				t.Fatalf("warm start made %d %s calls", calls2.Count(m), m)
 			}
 		}
 	})

@@ -3,11 +3,9 @@ package bt_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,53 +13,17 @@ import (
 	"github.com/btscript/btscript/chain/bt"
 	"github.com/btscript/btscript/chain/record"
 	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/rpctest"
 	"github.com/btscript/btscript/internal/testdata"
 )
 
-// books answers from the first book that recorded a request: a test's own
-// recording, then others of the same chain for what it lacks.
-type books []*record.Book
-
-func (bs books) ServeRPC(ctx context.Context, method string, params json.RawMessage) (any, error) {
-	var err error
-	for _, b := range bs {
-		var res json.RawMessage
-		if res, err = b.Answer(method, params); err == nil {
-			return res, nil
-		}
-		if !errors.Is(err, record.ErrNotRecorded) {
-			break
-		}
-	}
-	return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: err.Error()}
-}
-
-// capture is a transport that keeps the params of every state_call.
-type capture struct {
-	rpc.Transport
-	mu    sync.Mutex
-	calls map[string][]any
-}
-
-func (c *capture) Call(ctx context.Context, method string, params ...any) (json.RawMessage, error) {
-	if method == "state_call" && len(params) >= 2 {
-		c.mu.Lock()
-		if c.calls == nil {
-			c.calls = map[string][]any{}
-		}
-		c.calls[fmt.Sprint(params[0])] = params
-		c.mu.Unlock()
-	}
-	return c.Transport.Call(ctx, method, params...)
-}
-
 // serve serves the recorded tests (the first answers first) as a node and
 // returns a client over it.
-func serve(t *testing.T, tests ...string) (*chain.Client, *capture) {
+func serve(t *testing.T, tests ...string) (*chain.Client, *chaintest.Calls) {
 	t.Helper()
 	path := testdata.Path(t, testdata.RecordedRPC)
-	var bs books
+	var bs record.Books
 	for _, name := range tests {
 		b, err := record.Load(path, name, filepath.Dir(path))
 		if err != nil {
@@ -69,13 +31,13 @@ func serve(t *testing.T, tests ...string) (*chain.Client, *capture) {
 		}
 		bs = append(bs, b)
 	}
-	srv := rpctest.New(bs, rpctest.Options{})
+	srv := rpctest.New(record.Handler{Book: bs}, rpctest.Options{})
 	t.Cleanup(srv.Close)
 	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp := &capture{Transport: tr}
+	cp := &chaintest.Calls{Transport: tr}
 	c := chain.New(cp, chain.Options{CacheDir: t.TempDir()})
 	t.Cleanup(func() { c.Close() })
 	return c, cp
@@ -240,7 +202,7 @@ func TestMetagraphRequestBytes(t *testing.T) {
 	if !found {
 		t.Fatalf("the recording does not hold the argument bytes %s", want.String())
 	}
-	got := cp.calls["SubnetInfoRuntimeApi_get_selective_mechagraph"]
+	got := cp.StateCall("SubnetInfoRuntimeApi_get_selective_mechagraph")
 	if got == nil || got[1] != want.String() {
 		t.Fatalf("sent %v, want %s", got, want.String())
 	}

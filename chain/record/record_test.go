@@ -255,3 +255,37 @@ func TestSaveReplacesWhole(t *testing.T) {
 		t.Fatalf("system_chain = %s", got)
 	}
 }
+
+func TestBooksAnswerFromTheFirstThatRecorded(t *testing.T) {
+	var a, b Recorder
+	a.Add("system_chain", nil, json.RawMessage(`"A"`), nil)
+	b.Add("system_chain", nil, json.RawMessage(`"B"`), nil)
+	b.Add("system_name", nil, json.RawMessage(`"node"`), nil)
+	b.Add("system_health", nil, nil, &Error{Code: -32000, Message: "busy"})
+	bs := Books{NewBook(a.File().Exchanges), NewBook(b.File().Exchanges)}
+	tests := []struct {
+		method, want string
+		err          error
+	}{
+		{"system_chain", "A", nil},
+		{"system_name", "node", nil},
+		{"system_health", "", &Error{}},
+		{"system_version", "", ErrNotRecorded},
+	}
+	for _, tt := range tests {
+		got, err := bs.Answer(tt.method, json.RawMessage(`[]`))
+		switch {
+		case tt.err == ErrNotRecorded:
+			if !errors.Is(err, ErrNotRecorded) || !strings.Contains(err.Error(), tt.method) {
+				t.Errorf("%s: err = %v, want not recorded", tt.method, err)
+			}
+		case tt.err != nil:
+			var rec *Error
+			if !errors.As(err, &rec) || rec.Message != "busy" {
+				t.Errorf("%s: err = %v, want the recorded error", tt.method, err)
+			}
+		case err != nil || string(got) != `"`+tt.want+`"`:
+			t.Errorf("%s = %s, %v; want %q", tt.method, got, err, tt.want)
+		}
+	}
+}

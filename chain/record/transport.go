@@ -141,9 +141,44 @@ var subscriptions = map[string][2]string{
 	"state_subscribeRuntimeVersion": {"state_runtimeVersion", "state_unsubscribeRuntimeVersion"},
 }
 
-// Handler serves a Book as a JSON-RPC node (see rpc.NewServer).
+// Answerer answers requests from recordings: a *Book, or Books.
+type Answerer interface {
+	Answer(method string, params json.RawMessage) (json.RawMessage, error)
+	Notifications(method string, params json.RawMessage) ([]json.RawMessage, error)
+}
+
+// Books answers from the first of several recordings that holds a request:
+// one recording first, then others of the same chain for what it lacks.
+type Books []*Book
+
+// Answer returns the answer of the first book that recorded the request.
+func (bs Books) Answer(method string, params json.RawMessage) (json.RawMessage, error) {
+	err := fmt.Errorf("replay: %s: %w", method, ErrNotRecorded)
+	for _, b := range bs {
+		var res json.RawMessage
+		if res, err = b.Answer(method, params); !errors.Is(err, ErrNotRecorded) {
+			return res, err
+		}
+	}
+	return nil, err
+}
+
+// Notifications returns the notifications of the first book that recorded
+// the subscription.
+func (bs Books) Notifications(method string, params json.RawMessage) ([]json.RawMessage, error) {
+	err := fmt.Errorf("replay: %s: %w", method, ErrNotRecorded)
+	for _, b := range bs {
+		var res []json.RawMessage
+		if res, err = b.Notifications(method, params); !errors.Is(err, ErrNotRecorded) {
+			return res, err
+		}
+	}
+	return nil, err
+}
+
+// Handler serves recordings as a JSON-RPC node (see rpc.NewServer).
 type Handler struct {
-	Book *Book
+	Book Answerer
 }
 
 // ServeRPC answers one request from the recording. A request the recording
