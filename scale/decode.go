@@ -50,17 +50,23 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) finish(root string) *DecodeError {
 	e.Root = root
+	e.Path = joinPath(e.segs)
+	e.segs = nil
+	return e
+}
+
+// joinPath turns path segments collected innermost first ("ip",
+// "axon_info", "[17]") into a field path ("[17].axon_info.ip").
+func joinPath(segs []string) string {
 	var sb strings.Builder
-	for i := len(e.segs) - 1; i >= 0; i-- {
-		s := e.segs[i]
+	for i := len(segs) - 1; i >= 0; i-- {
+		s := segs[i]
 		if sb.Len() > 0 && s[0] != '[' {
 			sb.WriteByte('.')
 		}
 		sb.WriteString(s)
 	}
-	e.Path = sb.String()
-	e.segs = nil
-	return e
+	return sb.String()
 }
 
 type decoder struct {

@@ -31,15 +31,7 @@ func (e *EncodeError) Error() string {
 }
 
 func (e *EncodeError) finish() *EncodeError {
-	var sb strings.Builder
-	for i := len(e.segs) - 1; i >= 0; i-- {
-		s := e.segs[i]
-		if sb.Len() > 0 && s[0] != '[' {
-			sb.WriteByte('.')
-		}
-		sb.WriteString(s)
-	}
-	e.Path = sb.String()
+	e.Path = joinPath(e.segs)
 	e.segs = nil
 	return e
 }
