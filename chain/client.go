@@ -78,10 +78,9 @@ type Client struct {
 	// block whose runtime is not known yet (see query).
 	lastMeta atomic.Pointer[scale.Metadata]
 
-	batchMu  sync.Mutex
-	batches  map[string]*storageBatch
-	noBatch  bool // the node refused state_queryStorageAt
-	batchRPC int  // requests sent for batched reads (for tests)
+	batchMu sync.Mutex
+	batches map[string]*storageBatch
+	noBatch bool // the node refused state_queryStorageAt
 }
 
 // New returns a client over t. Closing the client closes t.
