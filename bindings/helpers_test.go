@@ -3,18 +3,15 @@ package bindings_test
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/btscript/btscript/bindings"
 	"github.com/btscript/btscript/chain"
-	"github.com/btscript/btscript/chain/record"
-	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/engine"
+	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/rpctest"
-	"github.com/btscript/btscript/internal/testdata"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -42,23 +39,7 @@ func newEngine(t *testing.T, c *chain.Client, opts bindings.Options) *env {
 // node and returns an engine whose client talks to it.
 func recorded(t *testing.T, tests ...string) *env {
 	t.Helper()
-	path := testdata.Path(t, testdata.RecordedRPC)
-	var bs record.Books
-	for _, name := range tests {
-		b, err := record.Load(path, name, filepath.Dir(path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bs = append(bs, b)
-	}
-	srv := rpctest.New(record.Handler{Book: bs}, rpctest.Options{})
-	t.Cleanup(srv.Close)
-	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := chain.New(tr, chain.Options{CacheDir: t.TempDir()})
-	t.Cleanup(func() { c.Close() })
+	c, _, srv := chaintest.Recorded(t, rpctest.Options{}, chain.Options{}, tests...)
 	en := newEngine(t, c, bindings.Options{})
 	en.srv = srv
 	return en

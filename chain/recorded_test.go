@@ -2,38 +2,20 @@ package chain_test
 
 import (
 	"context"
-	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/btscript/btscript/chain"
-	"github.com/btscript/btscript/chain/record"
-	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/rpctest"
-	"github.com/btscript/btscript/internal/testdata"
-	"github.com/btscript/btscript/scale"
 )
 
 // recorded serves one test of the SDK's finney recordings as a node on
 // 127.0.0.1 and returns a client over it with its own metadata cache.
 func recorded(t *testing.T, test string, opts rpctest.Options, copts chain.Options) (*chain.Client, *rpctest.Server) {
 	t.Helper()
-	path := testdata.Path(t, testdata.RecordedRPC)
-	book, err := record.Load(path, test, filepath.Dir(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := rpctest.New(record.Handler{Book: book}, opts)
-	t.Cleanup(srv.Close)
-	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if copts.CacheDir == "" {
-		copts.CacheDir = t.TempDir()
-	}
-	c := chain.New(tr, copts)
-	t.Cleanup(func() { c.Close() })
+	c, _, srv := chaintest.Recorded(t, opts, copts, test)
 	return c, srv
 }
 
@@ -172,24 +154,9 @@ func TestQueryErrorsNameWhatIsWrong(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.run()
-			if err == nil || !contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
 			}
 		})
 	}
 }
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
-var _ = scale.Null

@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/bt"
-	"github.com/btscript/btscript/chain/record"
-	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/rpctest"
 	"github.com/btscript/btscript/internal/testdata"
@@ -22,25 +19,8 @@ import (
 // returns a client over it.
 func serve(t *testing.T, tests ...string) (*chain.Client, *chaintest.Calls) {
 	t.Helper()
-	path := testdata.Path(t, testdata.RecordedRPC)
-	var bs record.Books
-	for _, name := range tests {
-		b, err := record.Load(path, name, filepath.Dir(path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bs = append(bs, b)
-	}
-	srv := rpctest.New(record.Handler{Book: bs}, rpctest.Options{})
-	t.Cleanup(srv.Close)
-	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := &chaintest.Calls{Transport: tr}
-	c := chain.New(cp, chain.Options{CacheDir: t.TempDir()})
-	t.Cleanup(func() { c.Close() })
-	return c, cp
+	c, calls, _ := chaintest.Recorded(t, rpctest.Options{}, chain.Options{}, tests...)
+	return c, calls
 }
 
 func ctxT(t *testing.T) context.Context {

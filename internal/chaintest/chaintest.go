@@ -1,14 +1,21 @@
 // Package chaintest holds what the tests of the chain layers share: a
-// transport that notes the calls made through it.
+// transport that notes the calls made through it, and a node serving the
+// recorded finney data.
 package chaintest
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sync"
+	"testing"
 
+	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/chain/record"
 	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/internal/rpctest"
+	"github.com/btscript/btscript/internal/testdata"
 )
 
 // Calls is a transport that notes every call made through it.
@@ -50,4 +57,34 @@ func (c *Calls) StateCall(name string) []any {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.params[name]
+}
+
+// Recorded serves recorded tests of the bittensor SDK's finney recordings
+// (the first that holds a request answers it) as a node on 127.0.0.1, and
+// returns a client over it, the calls it makes, and the server. Without a
+// CacheDir in opts the client gets its own metadata cache folder.
+func Recorded(t testing.TB, sopts rpctest.Options, opts chain.Options, tests ...string) (*chain.Client, *Calls, *rpctest.Server) {
+	t.Helper()
+	path := testdata.Path(t, testdata.RecordedRPC)
+	var bs record.Books
+	for _, name := range tests {
+		b, err := record.Load(path, name, filepath.Dir(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs = append(bs, b)
+	}
+	srv := rpctest.New(record.Handler{Book: bs}, sopts)
+	t.Cleanup(srv.Close)
+	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &Calls{Transport: tr}
+	if opts.CacheDir == "" {
+		opts.CacheDir = t.TempDir()
+	}
+	c := chain.New(calls, opts)
+	t.Cleanup(func() { c.Close() })
+	return c, calls, srv
 }
