@@ -45,3 +45,38 @@ func BenchmarkAsyncCall(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// benchEval runs code once per iteration in an engine where setup ran and
+// nop is an async function returning its arguments.
+func benchEval(b *testing.B, setup, code string) {
+	e := New(Options{Stdout: &bytes.Buffer{}})
+	defer e.Close()
+	e.Register("nop", func(ctx context.Context, args []any) ([]any, error) { return args, nil })
+	if _, err := e.Eval(context.Background(), setup); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Eval(context.Background(), code); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGatherParts splits the cost of BenchmarkGather1000: 1000
+// branches that make no call (tasks and coroutines alone), 1000 branches
+// each making an async call that returns at once, and 1000 such calls in
+// sequence.
+func BenchmarkGatherParts(b *testing.B) {
+	b.Run("branches", func(b *testing.B) {
+		benchEval(b, `fs = {} for i = 1, 1000 do fs[i] = function() return i end end`,
+			`return select('#', gather(unpack(fs)))`)
+	})
+	b.Run("branches+calls", func(b *testing.B) {
+		benchEval(b, `fs = {} for i = 1, 1000 do fs[i] = function() return nop(i) end end`,
+			`return select('#', gather(unpack(fs)))`)
+	})
+	b.Run("calls-in-sequence", func(b *testing.B) {
+		benchEval(b, ``, `for i = 1, 1000 do nop(i) end`)
+	})
+}
