@@ -7,6 +7,7 @@ import (
 
 	"github.com/btscript/btscript/chain/bt"
 	"github.com/btscript/btscript/engine"
+	"github.com/btscript/btscript/scale"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -244,7 +245,7 @@ func (b *binder) btModule() *engine.Module {
 	}
 	netuidMech("metagraph", func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
 		v, err := bt.Metagraph(ctx, c, at, n, m)
-		return Value{v}, err
+		return metagraphValue{v}, err
 	})
 	netuidMech("weights", func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
 		rows, err := bt.Weights(ctx, c, at, n, m)
@@ -356,4 +357,19 @@ func luaDescribe(v lua.LValue) string {
 		return v.(*lua.LUserData).Value.(*big.Int).String()
 	}
 	return v.Type().String()
+}
+
+// metagraphValue is the answer of bt.metagraph: the runtime's metagraph
+// with its own field names, plus n, the neuron count under the name the
+// SDK's Metagraph gives it (the runtime calls it num_uids).
+type metagraphValue struct{ v scale.Value }
+
+func (m metagraphValue) LuaValue(L *lua.LState) lua.LValue {
+	lv := ToLua(L, m.v)
+	if t, ok := lv.(*lua.LTable); ok {
+		if n := t.RawGetString("num_uids"); n != lua.LNil {
+			t.RawSetString("n", n)
+		}
+	}
+	return lv
 }

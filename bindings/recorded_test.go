@@ -50,8 +50,8 @@ func TestRecordedBT(t *testing.T) {
 		{"metagraph", []string{"metagraph"},
 			`return at(6852690, function()
 				local m = bt.metagraph(1)
-				return m.netuid, m.num_uids, #m.hotkeys, m.hotkeys[1] == m.hotkeys[1]
-			end)`, "1 1024 1024 true"},
+				return m.netuid, m.num_uids, m.n, #m.hotkeys, m.hotkeys[1] == m.hotkeys[1]
+			end)`, "1 1024 1024 1024 true"},
 		{"get_all_subnets_info", []string{"get_all_subnets_info"},
 			`local s = bt.get_all_subnets_info() return #s, s[1].netuid, s[2].netuid`, "129 0 1"},
 		{"get_existential_deposit", []string{"get_existential_deposit"},

@@ -209,8 +209,8 @@ func TestServeRecordedMetagraph(t *testing.T) {
 		t.Fatalf("url %q", url)
 	}
 	r := bts(t, "eval", "--network", url, "--block", "6852690",
-		"local m = bt.metagraph(1) return m.num_uids, #m.hotkeys, m.block, chain.block_number()")
-	if r.code != exitOK || r.stdout != "1024\n1024\n6852690\n6852690\n" {
+		"local m = bt.metagraph(1) return m.n, m.num_uids, #m.hotkeys, m.block, chain.block_number()")
+	if r.code != exitOK || r.stdout != "1024\n1024\n1024\n6852690\n6852690\n" {
 		t.Fatalf("metagraph over serve: %+v", r)
 	}
 	// The SDK's recording served as a replay answers the same, offline.
