@@ -26,6 +26,7 @@ func (b *binder) chainModule() *engine.Module {
 		Async("events", b.events).
 		Async("heads", b.heads(false)).
 		Async("finalized_heads", b.heads(true)).
+		Async("watch", b.watch).
 		Async("metadata", b.metadata).
 		Async("runtime_version", b.runtimeVersion)
 }
@@ -351,6 +352,36 @@ func (b *binder) heads(finalized bool) engine.Func {
 		})
 		return []any{iterator{b.e, h}}, nil
 	}
+}
+
+// watch(pallet, item, keys...) iterates over a storage value: the value
+// now, then each new value a block sets, with the hash of that block.
+func (b *binder) watch(ctx context.Context, args []any) ([]any, error) {
+	pallet, item, err := palletItem("chain.watch", args)
+	if err != nil {
+		return nil, err
+	}
+	keys := goArgs(args[2:])
+	h := newStream(ctx, 16, 0, func(ctx context.Context, send func([]any) bool) error {
+		w, err := b.c.SubscribeStorage(ctx, pallet, item, keys...)
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		for ch := range w.C {
+			if !send([]any{Value{ch.Value}, ch.Block}) {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := w.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("chain.watch: the subscription ended")
+	})
+	return []any{iterator{b.e, h}}, nil
 }
 
 // metadata() lists the runtime's pallets (storage item and constant

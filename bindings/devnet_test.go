@@ -171,6 +171,26 @@ func TestDevnet(t *testing.T) {
 		}
 	})
 
+	t.Run("watch gives the value now and when a block changes it", func(t *testing.T) {
+		go func() {
+			time.Sleep(time.Second)
+			plant := map[string]any{"SubtensorModule": map[string]any{"ImmunityPeriod": []any{[]any{[]any{7}, 4321}}}}
+			_ = n.Call(ctx, nil, "dev_setStorage", plant)
+			_ = n.Call(ctx, nil, "dev_newBlock", map[string]any{"count": 1})
+		}()
+		got := en.eval(t, `
+			local seen = {}
+			for v, block in chain.watch("SubtensorModule", "ImmunityPeriod", 7) do
+				seen[#seen + 1] = v
+				assert(#block == 66, "block hash")
+				if v == 4321 then break end
+			end
+			return seen[#seen], #seen >= 2, chain.block(1).calls[1].call.Timestamp ~= nil`)
+		if got != "4321 true true" {
+			t.Fatalf("got %s", got)
+		}
+	})
+
 	t.Run("block arguments", func(t *testing.T) {
 		got := en.eval(t, `
 			local h = chain.header(1)

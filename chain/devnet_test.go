@@ -233,6 +233,42 @@ func TestDevnet(t *testing.T) {
 		}
 	})
 
+	t.Run("a watched value arrives now and when a block changes it", func(t *testing.T) {
+		w, err := c.SubscribeStorage(ctx, "SubtensorModule", "Tempo", 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		next := func() uint64 {
+			select {
+			case ch, ok := <-w.C:
+				if !ok {
+					t.Fatalf("watch ended: %v", w.Err())
+				}
+				u, _ := ch.Value.Uint()
+				return u
+			case <-ctx.Done():
+				t.Fatal("no value")
+			}
+			return 0
+		}
+		if got := next(); got != 123 {
+			t.Fatalf("first value = %d, want the planted 123", got)
+		}
+		plant := map[string]any{"SubtensorModule": map[string]any{"Tempo": []any{[]any{[]any{7}, 222}}}}
+		if err := n.Call(ctx, nil, "dev_setStorage", plant); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Call(ctx, nil, "dev_newBlock", map[string]any{"count": 1}); err != nil {
+			t.Fatal(err)
+		}
+		for got := next(); got != 222; got = next() {
+			if got != 123 {
+				t.Fatalf("value %d, want 123 until it changes to 222", got)
+			}
+		}
+	})
+
 	t.Run("a second client reads metadata from the disk cache", func(t *testing.T) {
 		c2, calls2 := dial(t, n, chain.Options{CacheDir: cacheDir})
 		if _, err := c2.Query(ctx, "", "SubtensorModule", "Tempo", 7); err != nil {
