@@ -495,7 +495,7 @@ func parseChangeSets(raw []byte) (map[string]*string, error) {
 		Changes [][2]*string `json:"changes"`
 	}
 	if err := json.Unmarshal(raw, &sets); err != nil {
-		return nil, err
+		return nil, errors.New("not a list of {block, changes} sets")
 	}
 	got := make(map[string]*string)
 	for _, s := range sets {
