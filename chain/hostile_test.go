@@ -37,6 +37,14 @@ func (l lying) ServeRPC(ctx context.Context, method string, params json.RawMessa
 	return record.Handler{Book: l.book}.ServeRPC(ctx, method, params)
 }
 
+// storageAnswer answers every storage read, single or batched, with v.
+func storageAnswer(v string) map[string]any {
+	return map[string]any{
+		"state_getStorage":     v,
+		"state_queryStorageAt": []any{map[string]any{"block": nil, "changes": []any{}}},
+	}
+}
+
 func TestBrokenNodeAnswersAreClearErrors(t *testing.T) {
 	path := testdata.Path(t, testdata.RecordedRPC)
 	book, err := record.Load(path, "subnetwork_n", testdata.Path(t, ""))
@@ -44,19 +52,20 @@ func TestBrokenNodeAnswersAreClearErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name    string
-		answers map[string]any
-		want    string
+		name      string
+		answers   map[string]any
+		want      string
+		batchOnly bool // only the multi-read meets the broken answer
 	}{
-		{"head not a hash", map[string]any{"chain_getHead": "0x1234"}, "not a 32-byte 0x-hex block hash"},
-		{"head not a string", map[string]any{"chain_getHead": 42}, "unexpected answer 42"},
-		{"empty runtime version", map[string]any{"state_getRuntimeVersion": map[string]any{}}, "empty runtime version"},
-		{"metadata not hex", map[string]any{"state_call Metadata_metadata_at_version": "0xzz"}, "bad hex"},
-		{"metadata garbage", map[string]any{"state_call Metadata_metadata_at_version": "0x01106d657461"}, "metadata"},
-		{"storage value not hex", map[string]any{"state_getStorage": "nothex"}, "bad hex"},
-		{"storage value too short", map[string]any{"state_getStorage": "0x01"}, "SubnetworkN"},
-		{"storage value too long", map[string]any{"state_getStorage": "0x00040000"}, "left over"},
-		{"batch answer wrong shape", map[string]any{"state_getStorage": nil, "state_queryStorageAt": map[string]any{"x": 1}}, "state_queryStorageAt: unexpected answer {\"x\":1}: not a list of {block, changes} sets"},
+		{"head not a hash", map[string]any{"chain_getHead": "0x1234"}, "not a 32-byte 0x-hex block hash", false},
+		{"head not a string", map[string]any{"chain_getHead": 42}, "unexpected answer 42", false},
+		{"empty runtime version", map[string]any{"state_getRuntimeVersion": map[string]any{}}, "empty runtime version", false},
+		{"metadata not hex", map[string]any{"state_call Metadata_metadata_at_version": "0xzz"}, "bad hex", false},
+		{"metadata garbage", map[string]any{"state_call Metadata_metadata_at_version": "0x01106d657461"}, "metadata", false},
+		{"storage value not hex", storageAnswer("nothex"), "bad hex", false},
+		{"storage value too short", storageAnswer("0x01"), "SubnetworkN", false},
+		{"storage value too long", storageAnswer("0x00040000"), "left over", false},
+		{"batch answer wrong shape", map[string]any{"state_getStorage": "0x0004", "state_queryStorageAt": map[string]any{"x": 1}}, "state_queryStorageAt: unexpected answer {\"x\":1}: not a list of {block, changes} sets", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,21 +79,23 @@ func TestBrokenNodeAnswersAreClearErrors(t *testing.T) {
 			defer c.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			// Two reads at once, so that a batched read is asked too.
-			errs := make(chan error, 2)
-			for _, netuid := range []int{1, 2} {
-				go func() {
-					_, err := c.Query(ctx, "", "SubtensorModule", "SubnetworkN", netuid)
-					errs <- err
-				}()
+			// A single read, and a multi-read, which always asks
+			// state_queryStorageAt.
+			_, single := c.Query(ctx, "", "SubtensorModule", "SubnetworkN", 1)
+			_, multi := c.QueryMulti(ctx, "", []chain.StorageKey{
+				{Pallet: "SubtensorModule", Item: "SubnetworkN", Keys: []any{1}},
+				{Pallet: "SubtensorModule", Item: "NetworksAdded", Keys: []any{1}},
+			})
+			if ctx.Err() != nil {
+				t.Fatal("a query hung until its deadline")
 			}
-			for range 2 {
-				err := <-errs
+			errs := []error{multi}
+			if !tt.batchOnly {
+				errs = append(errs, single)
+			}
+			for _, err := range errs {
 				if err == nil || !strings.Contains(err.Error(), tt.want) {
 					t.Fatalf("err = %v, want it to mention %q", err, tt.want)
-				}
-				if ctx.Err() != nil {
-					t.Fatal("the query hung until its deadline")
 				}
 			}
 		})
