@@ -171,7 +171,7 @@ func (o *runOptions) check() error {
 			return usagef("--replay-test needs --replay FILE")
 		}
 		if _, err := chain.Endpoint(o.network); err != nil && o.network != devnetNetwork {
-			return usageError{err.Error()}
+			return usagef("%v (or devnet, a local runtime started for the run)", err)
 		}
 		for _, f := range o.fallbacks {
 			if _, err := chain.Endpoint(f); err != nil {
