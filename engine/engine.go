@@ -352,15 +352,21 @@ func (e *Engine) Eval(ctx context.Context, code string) (*Result, error) {
 	var res *Result
 	var err error
 	if derr := e.do(func() {
-		fn, lerr := e.L.Load(strings.NewReader("return "+code), "stdin")
-		if lerr != nil {
+		// An expression is evaluated as the argument of a function that
+		// returns its arguments, not as "return expr": a tail call would
+		// drop the chunk's frame, and with it the line of an error.
+		var args []lua.LValue
+		fn, lerr := e.L.Load(strings.NewReader("local btscript_values = ...; return btscript_values("+code+"\n)"), "stdin")
+		if lerr == nil {
+			args = []lua.LValue{e.L.NewFunction(func(L *lua.LState) int { return L.GetTop() })}
+		} else {
 			fn, lerr = e.L.Load(strings.NewReader(code), "stdin")
 		}
 		if lerr != nil {
 			err = &Error{Message: syntaxMessage(lerr)}
 			return
 		}
-		res, err = e.execute(ctx, fn, nil)
+		res, err = e.execute(ctx, fn, args)
 	}); derr != nil {
 		return nil, derr
 	}

@@ -118,6 +118,7 @@ func TestAsyncErrors(t *testing.T) {
 		name, code, want string
 	}{
 		{"uncaught", "local x = 1\nfail('tempo: netuid must be an integer')", "stdin:2: tempo: netuid must be an integer"},
+		{"expression keeps its line", "fail('bad netuid')", "stdin:1: bad netuid"},
 		{"pcall catches", "local ok, err = pcall(fail, 'nope') return tostring(ok) .. ' ' .. err", ""},
 		{"syntax", "local = 1", "stdin"},
 		{"yield outside coroutine", "coroutine.yield(1)", "attempt to yield from outside a coroutine"},
