@@ -3,14 +3,12 @@ package bindings_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/btscript/btscript/bindings"
 	"github.com/btscript/btscript/chain"
-	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/devnettest"
 )
@@ -24,9 +22,6 @@ const (
 // TestDevnet runs scripts against the real subtensor runtime (spec 218)
 // under Chopsticks. The test plants state; the scripts only read it.
 func TestDevnet(t *testing.T) {
-	if os.Getenv("BTSCRIPT_TESTDATA") == "" {
-		t.Skip("BTSCRIPT_TESTDATA is not set")
-	}
 	n := devnettest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -49,13 +44,7 @@ func TestDevnet(t *testing.T) {
 	if err := n.Call(ctx, nil, "dev_newBlock", map[string]any{"count": 1}); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := rpc.New(rpc.Config{Endpoints: []string{n.URL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := &chaintest.Calls{Transport: tr}
-	c := chain.New(calls, chain.Options{CacheDir: t.TempDir()})
-	t.Cleanup(func() { c.Close() })
+	c, calls := chaintest.Dial(t, n.URL, chain.Options{})
 	en := newEngine(t, c, bindings.Options{})
 
 	t.Run("planted values read exactly", func(t *testing.T) {

@@ -2,14 +2,11 @@ package chain_test
 
 import (
 	"context"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/btscript/btscript/chain"
-	"github.com/btscript/btscript/chain/rpc"
-	"github.com/btscript/btscript/devnet"
 	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/devnettest"
 	"github.com/btscript/btscript/scale"
@@ -18,27 +15,9 @@ import (
 // alice is the well-known development account //Alice.
 const alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 
-func dial(t *testing.T, n *devnet.Node, opts chain.Options) (*chain.Client, *chaintest.Calls) {
-	t.Helper()
-	tr, err := rpc.New(rpc.Config{Endpoints: []string{n.URL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ct := &chaintest.Calls{Transport: tr}
-	if opts.CacheDir == "" {
-		opts.CacheDir = t.TempDir()
-	}
-	c := chain.New(ct, opts)
-	t.Cleanup(func() { c.Close() })
-	return c, ct
-}
-
 // TestDevnet runs the client against a real subtensor runtime (spec 218)
 // under Chopsticks, with planted state.
 func TestDevnet(t *testing.T) {
-	if os.Getenv("BTSCRIPT_TESTDATA") == "" {
-		t.Skip("BTSCRIPT_TESTDATA is not set")
-	}
 	n := devnettest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -54,7 +33,7 @@ func TestDevnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	cacheDir := t.TempDir()
-	c, calls := dial(t, n, chain.Options{CacheDir: cacheDir})
+	c, calls := chaintest.Dial(t, n.URL, chain.Options{CacheDir: cacheDir})
 
 	t.Run("planted values read exactly", func(t *testing.T) {
 		v, err := c.Query(ctx, "", "SubtensorModule", "Tempo", 7)
@@ -270,7 +249,7 @@ func TestDevnet(t *testing.T) {
 	})
 
 	t.Run("a second client reads metadata from the disk cache", func(t *testing.T) {
-		c2, calls2 := dial(t, n, chain.Options{CacheDir: cacheDir})
+		c2, calls2 := chaintest.Dial(t, n.URL, chain.Options{CacheDir: cacheDir})
 		if _, err := c2.Query(ctx, "", "SubtensorModule", "Tempo", 7); err != nil {
 			t.Fatal(err)
 		}

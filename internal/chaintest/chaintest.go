@@ -76,7 +76,16 @@ func Recorded(t testing.TB, sopts rpctest.Options, opts chain.Options, tests ...
 	}
 	srv := rpctest.New(record.Handler{Book: bs}, sopts)
 	t.Cleanup(srv.Close)
-	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
+	c, calls := Dial(t, srv.URL(), opts)
+	return c, calls, srv
+}
+
+// Dial returns a client of the node at url, closed when the test ends, and
+// the calls it makes. Without a CacheDir in opts the client gets its own
+// metadata cache folder.
+func Dial(t testing.TB, url string, opts chain.Options) (*chain.Client, *Calls) {
+	t.Helper()
+	tr, err := rpc.New(rpc.Config{Endpoints: []string{url}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,5 +95,5 @@ func Recorded(t testing.TB, sopts rpctest.Options, opts chain.Options, tests ...
 	}
 	c := chain.New(calls, opts)
 	t.Cleanup(func() { c.Close() })
-	return c, calls, srv
+	return c, calls
 }
