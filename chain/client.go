@@ -73,6 +73,7 @@ type Client struct {
 	genesisOnce sync.Once
 	genesis     string
 	genesisErr  error
+	prefetch    sync.Once // of the genesis hash, see metadata
 
 	// lastMeta is the metadata most recently used: the best guess for a
 	// block whose runtime is not known yet (see query).
@@ -393,10 +394,10 @@ func (c *Client) Metadata(ctx context.Context, at string) (*scale.Metadata, erro
 }
 
 func (c *Client) metadata(ctx context.Context, hash string) (*scale.Metadata, error) {
-	if c.lastMeta.Load() == nil && !c.opts.NoDiskCache {
+	if !c.opts.NoDiskCache {
 		// The disk cache is named by the genesis hash: ask for it alongside
-		// the runtime version rather than after it.
-		go c.GenesisHash(context.WithoutCancel(ctx))
+		// the first runtime version rather than after it.
+		c.prefetch.Do(func() { go c.GenesisHash(context.WithoutCancel(ctx)) })
 	}
 	v, err := c.runtimeVersion(ctx, hash)
 	if err != nil {
@@ -448,37 +449,29 @@ func (c *Client) loadMetadata(ctx context.Context, hash string, v RuntimeVersion
 }
 
 func (c *Client) fetchMetadata(ctx context.Context, hash string) ([]byte, error) {
-	var versions string
-	if err := c.call(ctx, &versions, "state_call", "Metadata_metadata_versions", "0x", hash); err == nil {
-		b, err := decodeHex(versions)
-		if err == nil && hasVersion15(b) {
-			var s string
-			if err := c.call(ctx, &s, "state_call", "Metadata_metadata_at_version", "0x0f000000", hash); err != nil {
-				return nil, err
-			}
-			return decodeHex(s)
-		}
-	}
+	// Ask for V15 straight away: a runtime without it answers None (or,
+	// older still, an error for the unknown runtime API), and then V14 is
+	// read. Asking Metadata_metadata_versions first would cost a round trip
+	// and a run of the runtime's wasm on every cold start.
 	var s string
+	err := c.call(ctx, &s, "state_call", "Metadata_metadata_at_version", "0x0f000000", hash)
+	var rpcErr *rpc.Error
+	switch {
+	case err == nil:
+		b, err := decodeHex(s)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) != 1 || b[0] != 0 { // not None
+			return b, nil
+		}
+	case !errors.As(err, &rpcErr):
+		return nil, err
+	}
 	if err := c.call(ctx, &s, "state_getMetadata", hash); err != nil {
 		return nil, err
 	}
 	return decodeHex(s)
-}
-
-// hasVersion15 reads a SCALE Vec<u32> and reports whether it holds 15.
-func hasVersion15(b []byte) bool {
-	n, k, err := scale.DecodeCompact(b)
-	if err != nil || uint64(len(b)-k) != n*4 {
-		return false
-	}
-	for i := 0; i < int(n); i++ {
-		p := b[k+4*i:]
-		if p[0] == 15 && p[1] == 0 && p[2] == 0 && p[3] == 0 {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Client) cachePath(ctx context.Context, v RuntimeVersion) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/record"
 	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/rpctest"
 	"github.com/btscript/btscript/internal/testdata"
 )
@@ -22,17 +23,19 @@ type lying struct {
 }
 
 func (l lying) ServeRPC(ctx context.Context, method string, params json.RawMessage) (any, error) {
-	if a, ok := l.answers[method]; ok {
-		return a, nil
-	}
-	if method == "state_call" {
+	a, ok := l.answers[method]
+	if !ok && method == "state_call" {
 		var ps []string
 		json.Unmarshal(params, &ps)
 		if len(ps) > 0 {
-			if a, ok := l.answers["state_call "+ps[0]]; ok {
-				return a, nil
-			}
+			a, ok = l.answers["state_call "+ps[0]]
 		}
+	}
+	if e, isErr := a.(*rpc.Error); isErr {
+		return nil, e
+	}
+	if ok {
+		return a, nil
 	}
 	return record.Handler{Book: l.book}.ServeRPC(ctx, method, params)
 }
@@ -97,6 +100,43 @@ func TestBrokenNodeAnswersAreClearErrors(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.want) {
 					t.Fatalf("err = %v, want it to mention %q", err, tt.want)
 				}
+			}
+		})
+	}
+}
+
+// A runtime without metadata V15 answers None, or an error for the unknown
+// runtime API: the client then reads V14 with state_getMetadata.
+func TestMetadataFallsBackToV14(t *testing.T) {
+	path := testdata.Path(t, testdata.RecordedRPC)
+	book, err := record.Load(path, "subnetwork_n", testdata.Path(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		answer any
+	}{
+		{"None", "0x00"},
+		{"unknown runtime API", &rpc.Error{Code: -32000, Message: "Exported method Metadata_metadata_at_version is not found"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := rpctest.New(lying{book: book, answers: map[string]any{"state_call Metadata_metadata_at_version": tt.answer}}, rpctest.Options{})
+			defer srv.Close()
+			c, calls := chaintest.Dial(t, srv.URL(), chain.Options{NoDiskCache: true})
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			md, err := c.Metadata(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md.Version != 14 || calls.Count("state_getMetadata") != 1 {
+				t.Fatalf("metadata V%d after %d state_getMetadata calls, want V14 after 1", md.Version, calls.Count("state_getMetadata"))
+			}
+			v, err := c.Query(ctx, "", "SubtensorModule", "SubnetworkN", 1)
+			if u, _ := v.Uint(); err != nil || u != 1024 {
+				t.Fatalf("SubnetworkN(1) = %v, %v", v, err)
 			}
 		})
 	}
