@@ -48,22 +48,6 @@ func (c *Client) runtimeCall(ctx context.Context, at, api, method string, args [
 	return m.DecodeOutput(out)
 }
 
-// HasAPI reports whether the runtime of block at describes runtime API
-// method api.method: helpers use it to fall back to older methods on
-// older runtimes.
-func (c *Client) HasAPI(ctx context.Context, at, api, method string) (bool, error) {
-	hash, err := c.resolve(ctx, at)
-	if err != nil {
-		return false, err
-	}
-	md, err := c.metadata(ctx, hash)
-	if err != nil {
-		return false, err
-	}
-	_, err = md.Method(api, method)
-	return err == nil, nil
-}
-
 // CallRaw calls a runtime API by its state_call name ("Api_method") with
 // argument bytes already encoded, returning the output bytes.
 func (c *Client) CallRaw(ctx context.Context, at, name string, args []byte) ([]byte, error) {

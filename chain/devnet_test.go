@@ -126,6 +126,23 @@ func TestDevnet(t *testing.T) {
 		}
 	})
 
+	t.Run("raw storage and raw runtime calls", func(t *testing.T) {
+		md, err := c.Metadata(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := md.Storage("SubtensorModule", "Tempo")
+		key, _ := e.Key(11)
+		raw, err := c.StorageRaw(ctx, "", "0x"+hexOf(key))
+		if err != nil || hexOf(raw) != "6801" { // u16 360, little-endian
+			t.Fatalf("Tempo(11) raw = %x, %v", raw, err)
+		}
+		out, err := c.CallRaw(ctx, "", "Metadata_metadata_versions", nil)
+		if err != nil || hexOf(out) != "080e0000000f000000" { // Vec<u32> [14, 15]
+			t.Fatalf("metadata versions raw = %x, %v", out, err)
+		}
+	})
+
 	t.Run("runtime API decodes", func(t *testing.T) {
 		v, err := c.Call(ctx, "", "Metadata", "metadata_versions")
 		if err != nil {

@@ -153,27 +153,28 @@ type Books []*Book
 
 // Answer returns the answer of the first book that recorded the request.
 func (bs Books) Answer(method string, params json.RawMessage) (json.RawMessage, error) {
-	err := fmt.Errorf("replay: %s: %w", method, ErrNotRecorded)
-	for _, b := range bs {
-		var res json.RawMessage
-		if res, err = b.Answer(method, params); !errors.Is(err, ErrNotRecorded) {
-			return res, err
-		}
-	}
-	return nil, err
+	return firstRecorded(bs, method, func(b *Book) (json.RawMessage, error) { return b.Answer(method, params) })
 }
 
 // Notifications returns the notifications of the first book that recorded
 // the subscription.
 func (bs Books) Notifications(method string, params json.RawMessage) ([]json.RawMessage, error) {
+	return firstRecorded(bs, method, func(b *Book) ([]json.RawMessage, error) { return b.Notifications(method, params) })
+}
+
+// firstRecorded returns what ask gives for the first book that recorded
+// method's request.
+func firstRecorded[T any](bs Books, method string, ask func(*Book) (T, error)) (T, error) {
+	var zero T
 	err := fmt.Errorf("replay: %s: %w", method, ErrNotRecorded)
 	for _, b := range bs {
-		var res []json.RawMessage
-		if res, err = b.Notifications(method, params); !errors.Is(err, ErrNotRecorded) {
-			return res, err
+		v, e := ask(b)
+		if !errors.Is(e, ErrNotRecorded) {
+			return v, e
 		}
+		err = e
 	}
-	return nil, err
+	return zero, err
 }
 
 // Handler serves recordings as a JSON-RPC node (see rpc.NewServer).
