@@ -204,78 +204,61 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 			p.mu.Unlock()
 		})
 	}
-	// client → proxy: count, then queue toward the node.
-	go func() {
+	// queue puts f on a side's queue, due after the delay.
+	queue := func(to chan<- frame, f frame) bool {
+		f.due = time.Now().Add(p.delay)
+		select {
+		case to <- f:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	// read queues each frame of from toward the other side; inspect, when
+	// given, counts a frame and may answer it in the proxy's place.
+	read := func(from *websocket.Conn, to chan<- frame, inspect func([]byte) []byte) {
 		defer stop()
 		for {
-			typ, data, err := down.ReadMessage()
+			typ, data, err := from.ReadMessage()
 			if err != nil {
 				return
 			}
-			f := frame{due: time.Now().Add(p.delay), typ: typ, data: data}
-			f.local = p.inspect(data)
-			select {
-			case toUp <- f:
-			case <-done:
+			f := frame{typ: typ, data: data}
+			if inspect != nil {
+				f.local = inspect(data)
+			}
+			if !queue(to, f) {
 				return
 			}
 		}
-	}()
-	// toward the node: forward, or turn a local answer around.
-	go func() {
+	}
+	// write sends each queued frame to its side when it is due, or turns
+	// a frame the proxy answers back toward the client.
+	write := func(from <-chan frame, to *websocket.Conn) {
 		defer stop()
 		for {
 			var f frame
 			select {
-			case f = <-toUp:
+			case f = <-from:
 			case <-done:
 				return
 			}
 			wait(f.due, done)
 			if f.local != nil {
-				select {
-				case toDown <- frame{due: time.Now().Add(p.delay), typ: websocket.TextMessage, data: f.local}:
-				case <-done:
+				if !queue(toDown, frame{typ: websocket.TextMessage, data: f.local}) {
 					return
 				}
 				continue
 			}
-			if err := up.WriteMessage(f.typ, f.data); err != nil {
+			if err := to.WriteMessage(f.typ, f.data); err != nil {
 				return
 			}
 		}
-	}()
-	// node → proxy: queue toward the client.
-	go func() {
-		defer stop()
-		for {
-			typ, data, err := up.ReadMessage()
-			if err != nil {
-				return
-			}
-			select {
-			case toDown <- frame{due: time.Now().Add(p.delay), typ: typ, data: data}:
-			case <-done:
-				return
-			}
-		}
-	}()
-	// toward the client.
-	go func() {
-		defer stop()
-		for {
-			var f frame
-			select {
-			case f = <-toDown:
-			case <-done:
-				return
-			}
-			wait(f.due, done)
-			if err := down.WriteMessage(f.typ, f.data); err != nil {
-				return
-			}
-		}
-	}()
+	}
+	go read(down, toUp, p.inspect)
+	go write(toUp, up)
+	go read(up, toDown, nil)
+	go write(toDown, down)
 }
 
 func wait(due time.Time, done <-chan struct{}) {
