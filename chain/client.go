@@ -20,8 +20,9 @@ import (
 
 // Defaults for Options.
 const (
-	// DefaultBatchWindow is how long a storage read waits for others of the
-	// same block to share its request. A millisecond is far below a network
+	// DefaultBatchWindow is how long a batch of storage reads of one block
+	// waits for one more read to share its request (a batch still arriving
+	// stays open up to 8 windows). A millisecond is far below a network
 	// round trip, and long enough for a gather's branches to line up.
 	DefaultBatchWindow = time.Millisecond
 	// DefaultBatchMax caps the keys in one state_queryStorageAt. Nodes cap
@@ -48,9 +49,10 @@ type Options struct {
 	CacheDir string
 	// NoDiskCache turns the disk cache off.
 	NoDiskCache bool
-	// BatchWindow is how long storage reads of one block are collected
-	// into one request; 0 means DefaultBatchWindow, negative turns
-	// batching off (each read is its own state_getStorage).
+	// BatchWindow is how long a batch of storage reads of one block waits
+	// for one more read before it is sent as one request; 0 means
+	// DefaultBatchWindow, negative turns batching off (each read is its own
+	// state_getStorage).
 	BatchWindow time.Duration
 	// BatchMax caps the keys of one batched request; 0 means DefaultBatchMax.
 	BatchMax int

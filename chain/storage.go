@@ -297,8 +297,8 @@ type storageResult struct {
 	err error
 }
 
-// readStorage reads one key of block hash, batched with other reads of
-// the same block that arrive within the batch window.
+// readStorage reads one key of block hash, batched with the other reads
+// of the same block that arrive in the same burst (see flush).
 func (c *Client) readStorage(ctx context.Context, hash, key string) ([]byte, error) {
 	c.batchMu.Lock()
 	if c.opts.BatchWindow < 0 || c.noBatch {
