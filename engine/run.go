@@ -677,21 +677,33 @@ const (
 
 var resumeCoName = runtime.FuncForPC(reflect.ValueOf((*run).resumeCo).Pointer()).Name()
 
-// yieldable reports whether the running Go function was called directly by
-// Lua code of a coroutine that the scheduler resumed, so that yielding is
-// safe. gopher-lua runs a nested interpreter loop for every call made from
-// Go (generic-for iterators, metamethods, table.sort comparators, gsub
-// callbacks); yielding from there corrupts the coroutine. So count the
-// interpreter loops between the caller and resumeCo: exactly one means the
+// yieldable reports whether the running Go function, called in L, was
+// called directly by Lua code of a coroutine that the scheduler resumed, so
+// that yielding is safe. gopher-lua runs a nested interpreter loop for every
+// call made from Go (generic-for iterators, metamethods, table.sort
+// comparators, gsub callbacks); yielding from there corrupts the coroutine.
+// The Lua call frames answer that cheaply (see frameYieldable); without
+// them, the Go stack does.
+func (e *Engine) yieldable(L *lua.LState) bool {
+	if frames.ok {
+		return e.frameYieldable(L)
+	}
+	return e.stackYieldable()
+}
+
+// stackYieldable answers yieldable from the Go stack: it counts the
+// interpreter loops between the caller and resumeCo; exactly one means the
 // call came straight from the coroutine's own loop.
-func (e *Engine) yieldable() bool {
+//
+//go:noinline
+func (e *Engine) stackYieldable() bool {
 	// The usual stack is short: try a small buffer first.
 	var small [8]uintptr
-	if ok, sure := e.scanFrames(small[:runtime.Callers(3, small[:])]); sure {
+	if ok, sure := e.scanFrames(small[:runtime.Callers(4, small[:])]); sure {
 		return ok
 	}
 	var large [64]uintptr
-	ok, _ := e.scanFrames(large[:runtime.Callers(3, large[:])])
+	ok, _ := e.scanFrames(large[:runtime.Callers(4, large[:])])
 	return ok
 }
 
@@ -737,7 +749,7 @@ func (e *Engine) yielding(L *lua.LState, impl func(L *lua.LState, r *run) int) *
 		if r == nil || r.current == nil {
 			L.RaiseError("this function can only be called while a script runs")
 		}
-		if !e.yieldable() {
+		if !e.yieldable(L) {
 			return r.block(L, self)
 		}
 		return impl(L, r)
