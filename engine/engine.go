@@ -133,13 +133,13 @@ type Engine struct {
 	wrapper  *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
 	body     *lua.LFunction // coroutine trampoline
 	setPanic *lua.LFunction
-	count    *lua.LFunction
 	check    *lua.LFunction
 	marker   *lua.LUserData
 	run      *run
 	pcs      map[uintptr]frameKind
 	coroMap  map[*lua.LState]*userCoro
 	threads  []*lua.LState // idle threads for reuse
+	ready    []readyItem   // the ready queue's array, kept between runs
 }
 
 // New creates an Engine with its Lua state and owner goroutine. Close it to
@@ -417,7 +417,24 @@ func (e *Engine) AsyncFunction(L *lua.LState, fn Func) *lua.LFunction {
 	if fn == nil {
 		panic("engine: nil Func")
 	}
-	return e.yielding(L, func(L *lua.LState, r *run) int { return r.startCall(L, fn) })
+	if !frames.ok {
+		return e.yielding(L, func(L *lua.LState, r *run) int { return r.startCall(L, fn, nretWrapped) })
+	}
+	// Called directly, without the Lua wrapper: the coroutine resumes with
+	// the results as they are, and a failed call ends the coroutine with the
+	// error (see failCall). This halves the interpreter's work per call.
+	var self *lua.LFunction
+	self = L.NewFunction(func(L *lua.LState) int {
+		r := e.run
+		if r == nil || r.current == nil {
+			L.RaiseError("this function can only be called while a script runs")
+		}
+		if !e.frameYieldable(L) {
+			return r.blockCall(L, self)
+		}
+		return r.startCall(L, fn, wantResults(L))
+	})
+	return self
 }
 
 // syntaxMessage extracts the first line of a gopher-lua compile error.

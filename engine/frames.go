@@ -19,6 +19,7 @@ type frameLayout struct {
 	fn           uintptr // callFrame.Fn *LFunction
 	parent       uintptr // callFrame.Parent *callFrame
 	pc           uintptr // callFrame.Pc int
+	nret         uintptr // callFrame.NRet int
 }
 
 var frames = findFrameLayout()
@@ -34,13 +35,15 @@ func findFrameLayout() frameLayout {
 	fn, ok1 := ft.FieldByName("Fn")
 	parent, ok2 := ft.FieldByName("Parent")
 	pc, ok3 := ft.FieldByName("Pc")
-	if !ok1 || !ok2 || !ok3 ||
+	nret, ok4 := ft.FieldByName("NRet")
+	if !ok1 || !ok2 || !ok3 || !ok4 ||
 		fn.Type != reflect.TypeFor[*lua.LFunction]() ||
 		parent.Type != cur.Type ||
-		pc.Type != reflect.TypeFor[int]() {
+		pc.Type != reflect.TypeFor[int]() ||
+		nret.Type != reflect.TypeFor[int]() {
 		return l
 	}
-	return frameLayout{ok: true, currentFrame: cur.Offset, fn: fn.Offset, parent: parent.Offset, pc: pc.Offset}
+	return frameLayout{ok: true, currentFrame: cur.Offset, fn: fn.Offset, parent: parent.Offset, pc: pc.Offset, nret: nret.Offset}
 }
 
 // frameYieldable reports whether the running Go function was called by Lua
@@ -74,4 +77,12 @@ func (e *Engine) frameYieldable(L *lua.LState) bool {
 		f = p
 	}
 	return false
+}
+
+// wantResults returns how many results the caller of the running Go
+// function expects, or lua.MultRet for all of them. A coroutine resumed
+// with fewer values than that would see stale registers in place of nils.
+func wantResults(L *lua.LState) int {
+	f := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), frames.currentFrame))
+	return *(*int)(unsafe.Add(f, frames.nret))
 }

@@ -73,3 +73,17 @@ func TestFrameYieldable(t *testing.T) {
 		})
 	}
 }
+
+// TestWithoutFrameLayout runs the call tests with the fast paths off, as
+// on a gopher-lua whose call frames are laid out differently: async calls
+// then go through the Lua wrapper and the yield check walks the Go stack.
+func TestWithoutFrameLayout(t *testing.T) {
+	saved := frames
+	frames = frameLayout{}
+	defer func() { frames = saved }()
+	t.Run("results", TestEvalResults)
+	t.Run("errors", TestAsyncErrors)
+	t.Run("yield contexts", TestYieldContexts)
+	t.Run("iterators", TestIteratorKeepsOthersRunning)
+	t.Run("gather", TestGatherFailFast)
+}

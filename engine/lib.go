@@ -20,9 +20,9 @@ local M = {}
 function M.wrapper(raw)
   return function(...) return check(raw(...)) end
 end
-function M.body(setpanic, count, f, ...)
+function M.body(setpanic, f, ...)
   setpanic()
-  return count(f(...))
+  return true, f(...)
 end
 function M.wrap(create, resume, wrapret)
   return function(f)
@@ -175,13 +175,6 @@ func (e *Engine) init() {
 	L.Pop(1)
 	e.wrapper = m.RawGetString("wrapper").(*lua.LFunction)
 	e.body = m.RawGetString("body").(*lua.LFunction)
-	e.count = L.NewFunction(func(L *lua.LState) int {
-		n := L.GetTop()
-		L.Push(lua.LNumber(n))
-		L.Insert(L.Get(-1), 1)
-		L.Pop(1)
-		return n + 1
-	})
 	e.setPanic = L.NewFunction(func(L *lua.LState) int {
 		L.Panic = e.panicHook
 		return 0
@@ -381,6 +374,10 @@ func (e *Engine) openControl(L *lua.LState) {
 	}))
 }
 
+// noCancel is the cancel function of gather branches, which share the
+// gather's context.
+func noCancel(error) {}
+
 func firstArg(args []any) any {
 	if len(args) == 0 {
 		return nil
@@ -424,11 +421,14 @@ func (r *run) gather(L *lua.LState) int {
 	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r.e.opts.Pinner))
 	parent := r.curTask
 	g := &group{parent: parent, keys: keys, results: make([]lua.LValue, len(fns)), remaining: len(fns), cancel: cancel}
+	// One allocation for all branches: a gather of a thousand is common.
+	tasks, cos := make([]task, len(fns)), make([]co, len(fns))
+	g.branches = make([]*task, len(fns))
 	for i, f := range fns {
-		b := &task{ctx: ctx, cancel: func(error) {}, group: g, index: i}
-		b.top = r.newCo(coTask, nil, f)
-		b.top.ctx = ctx
-		g.branches = append(g.branches, b)
+		b, c := &tasks[i], &cos[i]
+		*c = co{th: r.e.newThread(), kind: coTask, fn: f, ctx: ctx}
+		*b = task{top: c, ctx: ctx, cancel: noCancel, group: g, index: i}
+		g.branches[i] = b
 		r.enqueue(b, nil, "")
 	}
 	for i := range g.results {

@@ -63,6 +63,8 @@ type task struct {
 	parent   *task
 	children map[*task]struct{} // spawned and blocking tasks
 	waiters  []*task
+	nret     int         // results the call in flight must resume with (see startCall)
+	blocked  *lua.LState // the thread waiting in runBlocking for this task
 	spawned  bool
 	observed bool
 
@@ -89,6 +91,11 @@ type readyItem struct {
 	t     *task
 	vals  []lua.LValue
 	trace string // traceback of an error value passed with stRaise
+
+	// An async call's outcome, converted to Lua only when the task runs.
+	call bool
+	res  []any
+	err  error
 }
 
 type callResult struct {
@@ -107,7 +114,9 @@ type run struct {
 	results chan callResult
 	done    chan struct{}
 
-	ready       []readyItem
+	ready       []readyItem // queue from ready[head]
+	head        int
+	argbuf      []lua.LValue // resume arguments, reused
 	outstanding int
 	current     *co
 	curTask     *task
@@ -154,6 +163,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		cancel:  cancel,
 		results: make(chan callResult, 256),
 		done:    make(chan struct{}),
+		ready:   e.ready[:0],
 	}
 	stopWatch := e.watchMemory(cancel)
 	e.run = r
@@ -215,7 +225,8 @@ func (r *run) finish() {
 			fmt.Fprintf(r.e.opts.Stderr, "spawned task failed: %s\n", errorString(t.err))
 		}
 	}
-	r.ready = nil
+	clear(r.ready)
+	r.e.ready, r.ready = r.ready[:0], nil
 }
 
 // newTask creates a task running fn(args...) with the given context and
@@ -260,7 +271,28 @@ func (e *Engine) recycle(th *lua.LState) {
 }
 
 func (r *run) enqueue(t *task, vals []lua.LValue, trace string) {
-	r.ready = append(r.ready, readyItem{t: t, vals: vals, trace: trace})
+	r.push(readyItem{t: t, vals: vals, trace: trace})
+}
+
+func (r *run) push(item readyItem) {
+	if len(r.ready) == cap(r.ready) && r.head > 0 {
+		// Reuse the consumed front rather than grow.
+		n := copy(r.ready, r.ready[r.head:])
+		clear(r.ready[n:])
+		r.ready, r.head = r.ready[:n], 0
+	}
+	r.ready = append(r.ready, item)
+}
+
+// pop takes the next ready item; the queue must not be empty.
+func (r *run) pop() readyItem {
+	item := r.ready[r.head]
+	r.ready[r.head] = readyItem{}
+	r.head++
+	if r.head == len(r.ready) {
+		r.ready, r.head = r.ready[:0], 0
+	}
+	return item
 }
 
 // scopeOf returns the context in effect for calls made by c.
@@ -284,7 +316,7 @@ func (r *run) loop(cond func() bool) {
 			r.stopped = true
 			return
 		}
-		if len(r.ready) > 0 {
+		if len(r.ready) > r.head {
 			// Take results that are already in without blocking, so a busy
 			// coroutine cannot starve the others.
 			select {
@@ -293,10 +325,7 @@ func (r *run) loop(cond func() bool) {
 				r.deliver(res)
 			default:
 			}
-			item := r.ready[0]
-			r.ready[0] = readyItem{}
-			r.ready = r.ready[1:]
-			r.step(item)
+			r.step(r.pop())
 			continue
 		}
 		if r.outstanding == 0 {
@@ -315,27 +344,57 @@ func (r *run) loop(cond func() bool) {
 	}
 }
 
-// deliver converts a call result to Lua and wakes its task.
+// deliver wakes the task of a call result.
 func (r *run) deliver(res callResult) {
-	t := res.t
-	if t.done {
-		return
+	if !res.t.done {
+		r.push(readyItem{t: res.t, call: true, res: res.vals, err: res.err})
 	}
-	if res.err != nil {
-		r.enqueue(t, []lua.LValue{lua.LNumber(stRaisePos), lua.LString(res.err.Error())}, "")
-		return
+}
+
+// callArgs appends to buf the values that resume a task parked in a call
+// made through the Lua wrapper: a status code and the results.
+func (r *run) callArgs(buf []lua.LValue, item readyItem) []lua.LValue {
+	n := len(buf)
+	buf, err := r.callResults(append(buf, lua.LNumber(stOK)), item, lua.MultRet)
+	if err != nil {
+		return append(buf[:n], lua.LNumber(stRaisePos), lua.LString(err.Error()))
 	}
-	vals := make([]lua.LValue, 1, len(res.vals)+1)
-	vals[0] = lua.LNumber(stOK)
-	for _, v := range res.vals {
+	return buf
+}
+
+// callResults appends to buf the results of a call converted to Lua,
+// exactly want of them unless want is lua.MultRet.
+func (r *run) callResults(buf []lua.LValue, item readyItem, want int) ([]lua.LValue, error) {
+	if item.err != nil {
+		return buf, item.err
+	}
+	res := item.res
+	if want >= 0 && len(res) > want {
+		res = res[:want]
+	}
+	for _, v := range res {
 		lv, err := ToLua(r.L, v)
 		if err != nil {
-			r.enqueue(t, []lua.LValue{lua.LNumber(stRaisePos), lua.LString(err.Error())}, "")
-			return
+			return buf, err
 		}
-		vals = append(vals, lv)
+		buf = append(buf, lv)
 	}
-	r.enqueue(t, vals, "")
+	for i := len(res); i < want; i++ {
+		buf = append(buf, lua.LNil)
+	}
+	return buf, nil
+}
+
+// failCall ends coroutine c, parked in a call that failed, with the error
+// raised where it waits. Nothing in c could catch it (pcall runs its body
+// in a coroutine of its own), so c is not resumed.
+func (r *run) failCall(t *task, c *co, err error) {
+	msg := lua.LString(r.positioned(t, c.th, err.Error()))
+	prev := r.current
+	r.current = c
+	trace := r.traceback(c.th)
+	r.current = prev
+	r.finishCo(t, c, false, nil, msg, trace)
 }
 
 // step resumes the innermost coroutine of a task.
@@ -349,10 +408,26 @@ func (r *run) step(item readyItem) {
 	if c.th.Context() != want {
 		c.th.SetContext(want)
 	}
-	args := item.vals
+	// Resume copies its arguments onto the thread's stack before any Lua
+	// runs, so a nested step (a blocking call) may reuse the buffer.
+	args := r.argbuf[:0]
 	if !c.started {
-		args = append([]lua.LValue{r.e.setPanic, r.e.count, c.fn}, args...)
+		args = append(args, r.e.setPanic, c.fn)
 	}
+	if item.call {
+		if t.nret == nretWrapped {
+			args = r.callArgs(args, item)
+		} else {
+			var err error
+			if args, err = r.callResults(args, item, t.nret); err != nil {
+				r.failCall(t, c, err)
+				return
+			}
+		}
+	} else {
+		args = append(args, item.vals...)
+	}
+	r.argbuf = args[:0]
 	prevCo, prevTask := r.current, r.curTask
 	r.current, r.curTask = c, t
 	r.carryObj, r.carryTrace = nil, ""
@@ -371,17 +446,15 @@ func (r *run) step(item readyItem) {
 		}
 		r.finishCo(t, c, false, nil, lua.LString("attempt to yield from outside a coroutine"), "")
 	case lua.ResumeOK:
-		// The trampoline prepends the number of results.
-		n := 0
-		if len(vals) > 0 {
-			if f, ok := vals[0].(lua.LNumber); ok {
-				n = min(int(f), len(vals)-1)
-			}
-		}
+		// The trampoline returns true before the results, so that no
+		// results can be told from one nil.
 		if c.kind != coUser {
 			r.e.recycle(c.th)
 		}
-		r.finishCo(t, c, true, vals[1:1+n], nil, "")
+		if len(vals) > 0 {
+			vals = vals[1:]
+		}
+		r.finishCo(t, c, true, vals, nil, "")
 	default:
 		trace := ""
 		if r.lastObj == obj {
@@ -583,14 +656,21 @@ func quoteKey(k lua.LValue) string {
 	return k.String()
 }
 
-// startCall starts an async Go call for the current coroutine and parks it.
-func (r *run) startCall(L *lua.LState, fn Func) int {
+// nretWrapped is task.nret for a call made through the Lua wrapper, which
+// takes a status code and the results.
+const nretWrapped = -2
+
+// startCall starts an async Go call for the current coroutine and parks it
+// until the result comes. nret says how the coroutine resumes: with nret
+// results (lua.MultRet: all of them), or nretWrapped.
+func (r *run) startCall(L *lua.LState, fn Func, nret int) int {
 	n := L.GetTop()
 	args := make([]any, n)
 	for i := 1; i <= n; i++ {
 		args[i-1] = ToGo(L.Get(i))
 	}
 	t := r.curTask
+	t.nret = nret
 	ctx := scopeOf(r.current)
 	r.outstanding++
 	e := r.e
@@ -631,7 +711,40 @@ func (e *Engine) invoke(ctx context.Context, fn Func, args []any) (vals []any, e
 // until it finishes, for yielding functions called where the coroutine
 // cannot yield (iterators, metamethods, callbacks of Go functions). Other
 // coroutines keep running meanwhile; the blocked one resumes afterwards.
+// It returns like the Go half of a wrapped function: a status code first.
 func (r *run) block(L *lua.LState, self *lua.LFunction) int {
+	t := r.runBlocking(L, self)
+	if t.ok {
+		L.Push(lua.LNumber(stOK))
+		for _, v := range t.vals {
+			L.Push(v)
+		}
+		return len(t.vals) + 1
+	}
+	r.carryObj, r.carryTrace = t.err, t.trace
+	L.Push(lua.LNumber(stRaise))
+	L.Push(t.err)
+	return 2
+}
+
+// blockCall is block for an async function called without the wrapper:
+// it returns the results, or raises the error at the caller's line.
+func (r *run) blockCall(L *lua.LState, self *lua.LFunction) int {
+	t := r.runBlocking(L, self)
+	if t.ok {
+		for _, v := range t.vals {
+			L.Push(v)
+		}
+		return len(t.vals)
+	}
+	r.carryObj, r.carryTrace = t.err, t.trace
+	L.Error(t.err, 0)
+	return 0
+}
+
+// runBlocking runs self(args...) as a task and drives the scheduler until
+// that task is done; see block.
+func (r *run) runBlocking(L *lua.LState, self *lua.LFunction) *task {
 	n := L.GetTop()
 	args := make([]lua.LValue, n)
 	for i := 1; i <= n; i++ {
@@ -639,6 +752,7 @@ func (r *run) block(L *lua.LState, self *lua.LFunction) int {
 	}
 	c, owner := r.current, r.curTask
 	t := r.newTask(owner, scopeOf(c), self, args)
+	t.blocked = L
 	if owner.children == nil {
 		owner.children = map[*task]struct{}{}
 	}
@@ -653,17 +767,7 @@ func (r *run) block(L *lua.LState, self *lua.LFunction) int {
 		}
 		L.RaiseError("script stopped")
 	}
-	if t.ok {
-		L.Push(lua.LNumber(stOK))
-		for _, v := range t.vals {
-			L.Push(v)
-		}
-		return len(t.vals) + 1
-	}
-	r.carryObj, r.carryTrace = t.err, t.trace
-	L.Push(lua.LNumber(stRaise))
-	L.Push(t.err)
-	return 2
+	return t
 }
 
 // frameKind classifies Go stack frames for yieldable.
@@ -770,7 +874,8 @@ func (e *Engine) checkFn(L *lua.LState) int {
 	case stOK:
 		return L.GetTop() - 1
 	case stRaisePos:
-		L.Error(lua.LString(positioned(L, L.Get(2).String())), 0)
+		r := e.run
+		L.Error(lua.LString(r.positioned(r.curTask, L, L.Get(2).String())), 0)
 	case stRaise:
 		L.Error(L.Get(2), 0)
 	case stHandler:
@@ -791,6 +896,21 @@ func (e *Engine) checkFn(L *lua.LState) int {
 	return 0
 }
 
+// positioned prefixes msg with the script position of task t running in L.
+// A task that runs a call for a coroutine that could not yield (see block)
+// has no script frames of its own: the position is where that coroutine
+// waits.
+func (r *run) positioned(t *task, L *lua.LState, msg string) string {
+	pos := where(L)
+	for ; pos == "" && t != nil && t.blocked != nil; t = t.parent {
+		pos = where(t.blocked)
+	}
+	if pos != "" {
+		return pos + " " + msg
+	}
+	return msg
+}
+
 // positioned prefixes msg with the script position, when there is one.
 func positioned(L *lua.LState, msg string) string {
 	if pos := where(L); pos != "" {
@@ -799,9 +919,10 @@ func positioned(L *lua.LState, msg string) string {
 	return msg
 }
 
-// where returns "source:line:" of the innermost script frame.
+// where returns "source:line:" of the innermost script frame: the caller
+// of a running Go function, or where a parked coroutine waits.
 func where(L *lua.LState) string {
-	for level := 1; ; level++ {
+	for level := 0; ; level++ {
 		dbg, ok := L.GetStack(level)
 		if !ok {
 			return ""
