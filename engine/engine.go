@@ -16,8 +16,12 @@ import (
 
 // Default limits applied when the corresponding Options field is zero.
 const (
-	// DefaultCallStackSize is the default maximum Lua call depth.
-	DefaultCallStackSize = 20000
+	// DefaultCallStackSize is the default maximum Lua call depth of each
+	// coroutine (the script, every gather branch, spawned task and pcall
+	// body). gopher-lua reserves CallStackSize bytes in every coroutine
+	// for it, so a gather of ten thousand branches pays this ten thousand
+	// times.
+	DefaultCallStackSize = 2000
 	// DefaultRegistrySize is the default initial size, in slots, of each
 	// coroutine's value stack.
 	DefaultRegistrySize = 256
@@ -49,8 +53,9 @@ type Options struct {
 	AllowIO bool
 	// Timeout limits the wall time of each Eval or RunFile. 0 means no limit.
 	Timeout time.Duration
-	// CallStackSize is the maximum Lua call depth; deeper recursion fails
-	// with "stack overflow". Default DefaultCallStackSize.
+	// CallStackSize is the maximum Lua call depth of each coroutine;
+	// deeper recursion fails with "stack overflow". Default
+	// DefaultCallStackSize.
 	CallStackSize int
 	// RegistrySize is the initial size, in slots, of each coroutine's value
 	// stack. Default DefaultRegistrySize.

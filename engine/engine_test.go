@@ -78,6 +78,7 @@ func TestEvalResults(t *testing.T) {
 		{"in arithmetic", `return echo(1) + echo(2) * echo(3)`, `[7]`},
 		{"as a condition", `if echo(false) then return 1 else return 2 end`, `[2]`},
 		{"method call", `local o = {f = echo} return o.f(o == o, 2)`, `[true 2]`},
+		{"recursion within the call stack limit", `local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end return f(1900)`, `[1900]`},
 		{"table results", `return {1, 2, 3}, {a = 1}`, `[[1 2 3] map[a:1]]`},
 		{"nested tables to async", `return echo({x = {1, 2}})`, `[map[x:[1 2]]]`},
 		{"print", `print("hi", 1, nil)`, `[]`},
