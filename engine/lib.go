@@ -175,8 +175,9 @@ func (e *Engine) init() {
 	L.Pop(1)
 	e.wrapper = m.RawGetString("wrapper").(*lua.LFunction)
 	e.body = m.RawGetString("body").(*lua.LFunction)
+	hook := e.panicHook // one method value, not one per coroutine
 	e.setPanic = L.NewFunction(func(L *lua.LState) int {
-		L.Panic = e.panicHook
+		L.Panic = hook
 		return 0
 	})
 
