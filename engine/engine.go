@@ -437,6 +437,7 @@ func (e *Engine) AsyncFunction(L *lua.LState, fn Func) *lua.LFunction {
 		if !e.frameYieldable(L) {
 			return r.blockCall(L, self)
 		}
+		r.curTask.site, r.curTask.sitePC = callSite(L)
 		return r.startCall(L, fn, wantResults(L))
 	})
 	return self

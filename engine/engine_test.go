@@ -158,6 +158,19 @@ func TestAsyncErrors(t *testing.T) {
 			}
 		})
 	}
+	// A tail call drops the caller's frame while the call waits; the line
+	// comes from the call frame read when the call was made, so only
+	// with the frame layout (TestWithoutFrameLayout runs without it).
+	if frames.ok {
+		for _, tc := range []struct{ code, want string }{
+			{"local function f()\n  return fail('T')\nend\nreturn f()", "stdin:2: T"},
+			{"local x = 1\nreturn fail('L')", "stdin:2: L"},
+		} {
+			if _, err := e.Eval(context.Background(), tc.code); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q: error %v, want %q", tc.code, err, tc.want)
+			}
+		}
+	}
 	// The message of an async error keeps the text as given.
 	got := eval(t, e, "local ok, err = pcall(function() fail('text as given') end) return ok, err")
 	if got[0] != false || !strings.HasSuffix(got[1].(string), ": text as given") || !strings.HasPrefix(got[1].(string), "stdin:1:") {

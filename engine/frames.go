@@ -79,6 +79,23 @@ func (e *Engine) frameYieldable(L *lua.LState) bool {
 	return false
 }
 
+// callSite returns the Lua function and instruction that called the
+// running Go function, or nil. Taken at the call, it gives a failed call
+// its line even when the caller tail-called it: gopher-lua drops the
+// caller's frame while the call waits.
+func callSite(L *lua.LState) (*lua.FunctionProto, int) {
+	f := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), frames.currentFrame))
+	p := *(*unsafe.Pointer)(unsafe.Add(f, frames.parent))
+	if p == nil {
+		return nil, 0
+	}
+	fn := *(**lua.LFunction)(unsafe.Add(p, frames.fn))
+	if fn == nil || fn.IsG || fn.Proto == nil || fn.Proto.SourceName == internalChunk {
+		return nil, 0
+	}
+	return fn.Proto, *(*int)(unsafe.Add(p, frames.pc))
+}
+
 // wantResults returns how many results the caller of the running Go
 // function expects, or lua.MultRet for all of them. A coroutine resumed
 // with fewer values than that would see stale registers in place of nils.

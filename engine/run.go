@@ -65,6 +65,10 @@ type task struct {
 	waiters  []*task
 	nret     int         // results the call in flight must resume with (see startCall)
 	blocked  *lua.LState // the thread waiting in runBlocking for this task
+
+	// Where the call in flight was made, when known (see callSite).
+	site     *lua.FunctionProto
+	sitePC   int
 	spawned  bool
 	observed bool
 
@@ -389,7 +393,12 @@ func (r *run) callResults(buf []lua.LValue, item readyItem, want int) ([]lua.LVa
 // raised where it waits. Nothing in c could catch it (pcall runs its body
 // in a coroutine of its own), so c is not resumed.
 func (r *run) failCall(t *task, c *co, err error) {
-	msg := lua.LString(r.positioned(t, c.th, err.Error()))
+	var msg lua.LValue
+	if p, pc := t.site, t.sitePC; p != nil && pc >= 1 && pc <= len(p.DbgSourcePositions) {
+		msg = lua.LString(fmt.Sprintf("%s:%d: %s", p.SourceName, p.DbgSourcePositions[pc-1], err.Error()))
+	} else {
+		msg = lua.LString(r.positioned(t, c.th, err.Error()))
+	}
 	prev := r.current
 	r.current = c
 	trace := r.traceback(c.th)
