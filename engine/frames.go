@@ -7,12 +7,14 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Deciding whether a coroutine may yield is on the path of every async
-// call, so it should not cost a Go stack walk. gopher-lua keeps its Lua call
-// frames in unexported fields; frameLayout finds their offsets once, by
-// reflection, and checks every field it relies on. When the layout is not
-// the expected one (another gopher-lua version), yieldable falls back to the
-// stack walk, which needs nothing from gopher-lua's internals.
+// Every async call needs three answers from gopher-lua's Lua call frames:
+// may the coroutine yield here, how many results does the call site take,
+// and which line made the call. gopher-lua keeps the frames in unexported
+// fields, so frameLayout finds their offsets once, by reflection, checking
+// the name and type of every field it relies on. When the layout is not the
+// expected one (another gopher-lua version), the engine takes its slower
+// paths, which need nothing from gopher-lua's internals: a Go stack walk to
+// decide on yielding, and a Lua wrapper around every async function.
 type frameLayout struct {
 	ok           bool
 	currentFrame uintptr // LState.currentFrame *callFrame
@@ -46,6 +48,28 @@ func findFrameLayout() frameLayout {
 	return frameLayout{ok: true, currentFrame: cur.Offset, fn: fn.Offset, parent: parent.Offset, pc: pc.Offset, nret: nret.Offset}
 }
 
+// frame points to one of gopher-lua's call frames; only the fields of
+// frameLayout are read through it.
+type frame struct{ p unsafe.Pointer }
+
+func currentFrame(L *lua.LState) frame {
+	return frame{*(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), frames.currentFrame))}
+}
+
+func (f frame) field(off uintptr) unsafe.Pointer { return unsafe.Add(f.p, off) }
+func (f frame) parent() frame                    { return frame{*(*unsafe.Pointer)(f.field(frames.parent))} }
+func (f frame) fn() *lua.LFunction               { return *(**lua.LFunction)(f.field(frames.fn)) }
+func (f frame) pc() int                          { return *(*int)(f.field(frames.pc)) }
+func (f frame) wantResults() int                 { return *(*int)(f.field(frames.nret)) }
+
+// luaFn returns the Lua function of the frame, or nil for a Go function.
+func (f frame) luaFn() *lua.LFunction {
+	if fn := f.fn(); fn != nil && !fn.IsG && fn.Proto != nil {
+		return fn
+	}
+	return nil
+}
+
 // frameYieldable reports whether the running Go function was called by Lua
 // code that the coroutine's own interpreter loop runs, straight down from
 // the engine's coroutine trampoline. Every call frame on the way must have
@@ -55,18 +79,14 @@ func findFrameLayout() frameLayout {
 // function) runs in a nested interpreter loop, and yielding from there
 // corrupts the coroutine.
 func (e *Engine) frameYieldable(L *lua.LState) bool {
-	f := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), frames.currentFrame))
-	for steps := 0; f != nil && steps <= e.opts.CallStackSize; steps++ {
-		p := *(*unsafe.Pointer)(unsafe.Add(f, frames.parent))
-		if p == nil {
-			return *(**lua.LFunction)(unsafe.Add(f, frames.fn)) == e.body
+	f := currentFrame(L)
+	for steps := 0; f.p != nil && steps <= e.opts.CallStackSize; steps++ {
+		p := f.parent()
+		if p.p == nil {
+			return f.fn() == e.body
 		}
-		pfn := *(**lua.LFunction)(unsafe.Add(p, frames.fn))
-		if pfn == nil || pfn.IsG || pfn.Proto == nil {
-			return false
-		}
-		pc := *(*int)(unsafe.Add(p, frames.pc))
-		if pc < 1 || pc > len(pfn.Proto.Code) {
+		pfn, pc := p.luaFn(), p.pc()
+		if pfn == nil || pc < 1 || pc > len(pfn.Proto.Code) {
 			return false
 		}
 		switch int(pfn.Proto.Code[pc-1] >> 26) {
@@ -79,27 +99,25 @@ func (e *Engine) frameYieldable(L *lua.LState) bool {
 	return false
 }
 
-// callSite returns the Lua function and instruction that called the
+// callSite returns the script function and instruction that called the
 // running Go function, or nil. Taken at the call, it gives a failed call
 // its line even when the caller tail-called it: gopher-lua drops the
 // caller's frame while the call waits.
 func callSite(L *lua.LState) (*lua.FunctionProto, int) {
-	f := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), frames.currentFrame))
-	p := *(*unsafe.Pointer)(unsafe.Add(f, frames.parent))
-	if p == nil {
+	p := currentFrame(L).parent()
+	if p.p == nil {
 		return nil, 0
 	}
-	fn := *(**lua.LFunction)(unsafe.Add(p, frames.fn))
-	if fn == nil || fn.IsG || fn.Proto == nil || fn.Proto.SourceName == internalChunk {
+	fn := p.luaFn()
+	if fn == nil || fn.Proto.SourceName == internalChunk {
 		return nil, 0
 	}
-	return fn.Proto, *(*int)(unsafe.Add(p, frames.pc))
+	return fn.Proto, p.pc()
 }
 
 // wantResults returns how many results the caller of the running Go
 // function expects, or lua.MultRet for all of them. A coroutine resumed
 // with fewer values than that would see stale registers in place of nils.
 func wantResults(L *lua.LState) int {
-	f := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), frames.currentFrame))
-	return *(*int)(unsafe.Add(f, frames.nret))
+	return currentFrame(L).wantResults()
 }
