@@ -17,10 +17,13 @@
 // metamethods or callbacks of Go functions (table.sort, string.gsub); the
 // engine therefore provides its own pcall, xpcall and coroutine library,
 // which run bodies as child coroutines and pass parked calls through, and it
-// detects calls from places that cannot yield (by inspecting the Go call
-// stack for a nested interpreter loop). There the call runs as a separate
-// task and the engine drives the scheduler until it finishes: the calling
-// coroutine blocks, the script's other coroutines keep running.
+// detects calls from places that cannot yield (from gopher-lua's call
+// frames: a frame not entered by a call instruction of Lua code runs in a
+// nested interpreter loop). There the call runs as a separate task and the
+// engine drives the scheduler until it finishes: the calling coroutine
+// blocks, the script's other coroutines keep running. A failed call ends
+// its coroutine with the error, raised at the line of the call; pcall and
+// xpcall catch it, as their bodies are coroutines of their own.
 //
 // # Lua globals
 //

@@ -704,8 +704,14 @@ func (e *Engine) invoke(ctx context.Context, fn Func, args []any) (vals []any, e
 	}
 	select {
 	case e.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
+	default:
+		// Every slot is taken: wait for one. (A select of two ready-or-not
+		// channels costs several times the plain send above.)
+		select {
+		case e.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
 	}
 	defer func() { <-e.sem }()
 	defer func() {
