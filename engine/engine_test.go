@@ -432,6 +432,9 @@ func TestYieldContexts(t *testing.T) {
 		{"gather in iterator", `
 			local function iter(_, i) if i < 2 then return gather(function() return echo(i + 1) end) end end
 			local s = 0 for i in iter, nil, 0 do s = s + i end return s`, "[3]"},
+		{"async function as __index", `local t = setmetatable({n = 1}, {__index = echo}) return t.x.n`, "[1]"},
+		{"async function as __call", `local t = setmetatable({}, {__call = echo}) return select(2, t(5))`, "[5]"},
+		{"async function as iterator", `local n = 0 for a, b in echo, 1, 2 do n = n + a + b if n > 6 then break end end return n`, "[7]"},
 		{"pcall in metamethod", `
 			local t = setmetatable({}, {__index = function(_, k) return select(2, pcall(echo, k)) end})
 			return t.x`, "[x]"},
