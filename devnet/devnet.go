@@ -189,7 +189,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 				return nil, err
 			}
 		}
-		n, err := launch(ctx, bin, append(args, "--port", strconv.Itoa(port)), port, opts.Log, deadline)
+		n, err := launch(ctx, bin, append(args, "--port", strconv.Itoa(port)), port, opts.Log, deadline, opts.Spec != "")
 		if err == nil {
 			return n, nil
 		}
@@ -201,7 +201,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	return nil, lastErr
 }
 
-func launch(ctx context.Context, bin string, args []string, port int, log io.Writer, deadline time.Time) (*Node, error) {
+func launch(ctx context.Context, bin string, args []string, port int, log io.Writer, deadline time.Time, fromSpec bool) (*Node, error) {
 	if log == nil {
 		log = io.Discard
 	}
@@ -239,8 +239,7 @@ func launch(ctx context.Context, bin string, args []string, port int, log io.Wri
 			return nil, fmt.Errorf("devnet: start: %w", ctx.Err())
 		case <-time.After(250 * time.Millisecond):
 		}
-		var chain string
-		if err := n.call(context.Background(), &chain, "system_chain"); err == nil {
+		if n.ready(fromSpec) {
 			close(stopOnDone)
 			go func() { // still stop the node when the caller's ctx ends
 				select {
@@ -257,6 +256,28 @@ func launch(ctx context.Context, bin string, args []string, port int, log io.Wri
 			return nil, fmt.Errorf("devnet: chopsticks did not answer on %s in time:\n%s", addr, early.String())
 		}
 	}
+}
+
+// ready reports whether the node answers. A node started from a chain
+// spec answers before it has built its first block on top of genesis,
+// and until then reports a stand-in for the genesis hash
+// (0x4545…): so for a spec it also waits for block 1.
+func (n *Node) ready(fromSpec bool) bool {
+	var chain string
+	if n.call(context.Background(), &chain, "system_chain") != nil {
+		return false
+	}
+	if !fromSpec {
+		return true
+	}
+	var head struct {
+		Number string `json:"number"`
+	}
+	if n.call(context.Background(), &head, "chain_getHeader") != nil {
+		return false
+	}
+	num, err := strconv.ParseUint(strings.TrimPrefix(head.Number, "0x"), 16, 64)
+	return err == nil && num >= 1
 }
 
 // Call makes one JSON-RPC call over HTTP and decodes its result into out

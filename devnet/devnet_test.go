@@ -2,6 +2,7 @@ package devnet_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -30,6 +31,11 @@ func TestNodeRunsSubtensorRuntime(t *testing.T) {
 	}
 	if err := n.Call(ctx, &before, "chain_getHeader"); err != nil {
 		t.Fatal(err)
+	}
+	// Start returns once the node has built block 1: before, its head is
+	// genesis under a stand-in hash.
+	if num, err := strconv.ParseUint(strings.TrimPrefix(before.Number, "0x"), 16, 64); err != nil || num != 1 {
+		t.Fatalf("head at start is block %s, want 1", before.Number)
 	}
 	if err := n.Call(ctx, nil, "dev_newBlock", map[string]any{"count": 2}); err != nil {
 		t.Fatal(err)
