@@ -258,13 +258,16 @@ func launch(ctx context.Context, bin string, args []string, port int, log io.Wri
 	}
 }
 
-// ready reports whether the node answers. A node started from a chain
-// spec answers before it has built its first block on top of genesis,
-// and until then reports a stand-in for the genesis hash
-// (0x4545…): so for a spec it also waits for block 1.
+// ready reports whether the node answers and, for a node started from a
+// chain spec, has a first block on top of genesis. Chopsticks builds block 1
+// before it listens, but that build fails now and then (the runtime's aura
+// check sees the clock cross a slot boundary: "Timestamp slot must match
+// CurrentSlot"), leaving the head at genesis under a stand-in hash
+// (0x4545…). Then ready asks for the block again with dev_newBlock.
 func (n *Node) ready(fromSpec bool) bool {
+	ctx := context.Background()
 	var chain string
-	if n.call(context.Background(), &chain, "system_chain") != nil {
+	if n.call(ctx, &chain, "system_chain") != nil {
 		return false
 	}
 	if !fromSpec {
@@ -273,11 +276,14 @@ func (n *Node) ready(fromSpec bool) bool {
 	var head struct {
 		Number string `json:"number"`
 	}
-	if n.call(context.Background(), &head, "chain_getHeader") != nil {
+	if n.call(ctx, &head, "chain_getHeader") != nil {
 		return false
 	}
-	num, err := strconv.ParseUint(strings.TrimPrefix(head.Number, "0x"), 16, 64)
-	return err == nil && num >= 1
+	if num, err := strconv.ParseUint(strings.TrimPrefix(head.Number, "0x"), 16, 64); err == nil && num >= 1 {
+		return true
+	}
+	n.call(ctx, nil, "dev_newBlock") // checked on the next poll
+	return false
 }
 
 // Call makes one JSON-RPC call over HTTP and decodes its result into out
