@@ -84,6 +84,15 @@ func BenchmarkSS58Encode(b *testing.B) {
 	}
 }
 
+func BenchmarkSS58Decode(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := SS58Decode(aliceSS58); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkStorageKey(b *testing.B) {
 	m := metaV15(b)
 	e, _ := m.Storage("SubtensorModule", "Uids")
