@@ -24,7 +24,7 @@ type env struct {
 }
 
 // newEngine makes an engine over c with the bindings installed.
-func newEngine(t *testing.T, c *chain.Client, opts bindings.Options) *env {
+func newEngine(t testing.TB, c *chain.Client, opts bindings.Options) *env {
 	t.Helper()
 	out := &bytes.Buffer{}
 	e := engine.New(engine.Options{Pinner: bindings.NewPinner(c), Stdout: out, Stderr: out})

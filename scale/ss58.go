@@ -188,6 +188,8 @@ func appendBase58(dst []byte, b []byte) []byte {
 
 var errBase58Empty = errors.New("empty")
 
+// base58Decode reads s five digits at a time into 32-bit limbs: a fifth of
+// the passes of a digit-by-digit decoder, on a quarter of the words.
 func base58Decode(s string) ([]byte, error) {
 	if s == "" {
 		return nil, errBase58Empty
@@ -199,28 +201,39 @@ func base58Decode(s string) ([]byte, error) {
 	for zeros < len(s) && s[zeros] == '1' {
 		zeros++
 	}
-	size := (len(s)-zeros)*733/1000 + 1
-	out := make([]byte, size)
-	high := size - 1
-	for i := zeros; i < len(s); i++ {
-		d := base58Index[s[i]]
-		if d < 0 {
-			return nil, fmt.Errorf("invalid base58 character %q at %d", s[i], i)
+	var limbBuf [48]uint32 // 58^256 < 2^1500: at most 47 limbs
+	limbs := limbBuf[:0]   // little-endian, base 2^32
+	for i := zeros; i < len(s); {
+		k := min(5, len(s)-i)
+		var v, mul uint64 = 0, 1
+		for j := i; j < i+k; j++ {
+			d := base58Index[s[j]]
+			if d < 0 {
+				return nil, fmt.Errorf("invalid base58 character %q at %d", s[j], j)
+			}
+			v, mul = v*58+uint64(d), mul*58
 		}
-		carry := int(d)
-		j := size - 1
-		for ; j > high || carry != 0; j-- {
-			carry += 58 * int(out[j])
-			out[j] = byte(carry)
-			carry >>= 8
+		i += k
+		for j, l := range limbs {
+			t := uint64(l)*mul + v
+			limbs[j], v = uint32(t), t>>32
 		}
-		high = j
+		for v > 0 {
+			limbs = append(limbs, uint32(v))
+			v >>= 32
+		}
 	}
-	i := 0
-	for i < size && out[i] == 0 {
-		i++
+	out := make([]byte, zeros+4*len(limbs))
+	p := len(out)
+	for _, l := range limbs {
+		p -= 4
+		out[p], out[p+1], out[p+2], out[p+3] = byte(l>>24), byte(l>>16), byte(l>>8), byte(l)
 	}
-	res := make([]byte, zeros+size-i)
-	copy(res[zeros:], out[i:])
-	return res, nil
+	// The top limb may have zero bytes above the number.
+	lead := zeros
+	for lead < len(out) && out[lead] == 0 {
+		lead++
+	}
+	copy(out[zeros:], out[lead:])
+	return out[:len(out)-(lead-zeros)], nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/big"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -211,6 +212,49 @@ func TestCompact(t *testing.T) {
 	for _, bad := range []string{"", "01", "0100", "02000000", "0300000000", "03ffffff3f", "070000000000"} {
 		if _, _, err := DecodeCompactBig(mustHex(t, bad)); err == nil {
 			t.Errorf("DecodeCompactBig(%s) accepted a short or non-canonical encoding", bad)
+		}
+	}
+}
+
+// TestBase58AgainstBigInt checks the decoder and the encoder against
+// math/big on random inputs, leading zeros and all.
+func TestBase58AgainstBigInt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		in := make([]byte, rng.IntN(60))
+		for i := range in {
+			in[i] = byte(rng.IntN(256))
+		}
+		for i := 0; i < len(in) && rng.IntN(3) == 0; i++ {
+			in[i] = 0
+		}
+		var want strings.Builder
+		for _, b := range in {
+			if b != 0 {
+				break
+			}
+			want.WriteByte('1')
+		}
+		n := new(big.Int).SetBytes(in)
+		var digits []byte
+		for n.Sign() > 0 {
+			var m big.Int
+			n.DivMod(n, big.NewInt(58), &m)
+			digits = append(digits, base58Alphabet[m.Int64()])
+		}
+		for i := len(digits) - 1; i >= 0; i-- {
+			want.WriteByte(digits[i])
+		}
+		enc := string(appendBase58(nil, in))
+		if enc != want.String() {
+			t.Fatalf("encode %x = %q, want %q", in, enc, want.String())
+		}
+		if len(in) == 0 {
+			continue
+		}
+		dec, err := base58Decode(enc)
+		if err != nil || !bytes.Equal(dec, in) {
+			t.Fatalf("decode %q = %x, %v, want %x", enc, dec, err, in)
 		}
 	}
 }

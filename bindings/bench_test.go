@@ -1,0 +1,47 @@
+package bindings_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/btscript/btscript/bindings"
+	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/internal/chaintest"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// BenchmarkGatherQueries gathers 1000 chain.query of System.Account from a
+// node on 127.0.0.1 that answers at once: the CPU of the whole path, from
+// Lua through the engine, the bindings and the client to the socket and
+// back, per 1000 reads (pinning fetches the head once per gather).
+func BenchmarkGatherQueries(b *testing.B) {
+	srv := chaintest.AccountsServer(b, 0)
+	c, _ := chaintest.Dial(b, srv.URL(), chain.Options{})
+	en := newEngine(b, c, bindings.Options{})
+	if err := en.e.Do(func(L *lua.LState) error {
+		t := L.NewTable()
+		for _, a := range chaintest.Accounts(1000) {
+			t.Append(lua.LString(a))
+		}
+		L.SetGlobal("addrs", t)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := en.e.Eval(ctx, `
+		fs = {}
+		for i, a in ipairs(addrs) do fs[i] = function() return chain.query("System", "Account", a) end end
+		local n = select('#', gather(unpack(fs)))
+		assert(n == 1000, n)`); err != nil {
+		b.Fatal(err)
+	}
+	requests := srv.Stats().Requests
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := en.e.Eval(ctx, `return gather(unpack(fs))`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(srv.Stats().Requests-requests)/float64(b.N), "requests/op")
+}
