@@ -530,6 +530,7 @@ func TestLimits(t *testing.T) {
 		{"infinite loop", Options{Timeout: 100 * time.Millisecond}, `while true do end`, "script timed out after 100ms", ErrTimeout},
 		{"timeout while waiting", Options{Timeout: 100 * time.Millisecond}, `sleep(10)`, "script timed out", ErrTimeout},
 		{"deep recursion", Options{}, `local function f(n) return 1 + f(n + 1) end return f(1)`, "stack overflow", nil},
+		{"too many results", Options{RegistryMaxSize: 4096}, `return select('#', many())`, "stdin:1: registry overflow", nil},
 		{"string.rep", Options{}, `return #string.rep("x", 1e10)`, "string.rep: result of 10000000000 bytes exceeds the limit", nil},
 		{"table growth", Options{MemoryLimit: 64 << 20, Timeout: 30 * time.Second}, `local t = {} local i = 0 while true do i = i + 1 t[i] = {i} end`, "memory limit exceeded", ErrMemoryLimit},
 		{"deadlock", Options{}, `local a, b a = spawn(function() sleep(0) return b:wait() end) b = spawn(function() sleep(0) return a:wait() end) return a:wait()`, "deadlock", ErrDeadlock},
@@ -537,8 +538,13 @@ func TestLimits(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e, _ := newTestEngine(t, tc.opts)
+			// many returns more values than the value stack of a coroutine
+			// with RegistryMaxSize 4096 holds.
+			e.Register("many", func(ctx context.Context, args []any) ([]any, error) {
+				return make([]any, 5000), nil
+			})
 			_, err := e.Eval(context.Background(), tc.code)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "internal error") {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
 			if tc.is != nil && !errors.Is(err, tc.is) {

@@ -488,6 +488,12 @@ func (r *run) resumeCo(c *co, args []lua.LValue) (st lua.ResumeState, obj lua.LV
 			L.G.CurrentThread = cur
 			c.th.Dead = true
 			st, obj, vals = lua.ResumeError, lua.LString("internal error: "+luaPanicMessage(p)), nil
+			if api, ok := p.(*lua.ApiError); ok {
+				// A Lua error raised outside the coroutine's protected
+				// loop, such as registry overflow while Resume pushes the
+				// values it passes in: the script's error, not ours.
+				obj = api.Object
+			}
 		}
 	}()
 	var fn *lua.LFunction
