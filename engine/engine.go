@@ -23,8 +23,10 @@ const (
 	// times.
 	DefaultCallStackSize = 2000
 	// DefaultRegistrySize is the default initial size, in slots, of each
-	// coroutine's value stack.
-	DefaultRegistrySize = 256
+	// coroutine's value stack: 2 KB, held by every waiting gather branch.
+	// It is also the least: gopher-lua replaces a smaller size with its
+	// own default of 5120.
+	DefaultRegistrySize = 128
 	// DefaultRegistryMaxSize is the default maximum size, in slots, of each
 	// coroutine's value stack.
 	DefaultRegistryMaxSize = 1 << 20
@@ -38,6 +40,11 @@ const (
 	// MaxStringRep is the largest string, in bytes, that string.rep builds.
 	MaxStringRep = 64 << 20
 )
+
+// registryGrowStep is the least number of slots a value stack grows by.
+// gopher-lua grows it by a fixed step, copying it each time, so a small
+// step makes unpacking a large table quadratic.
+const registryGrowStep = 1024
 
 // Options configures an Engine. The zero value is usable: every field
 // documents its default.
@@ -58,7 +65,7 @@ type Options struct {
 	// DefaultCallStackSize.
 	CallStackSize int
 	// RegistrySize is the initial size, in slots, of each coroutine's value
-	// stack. Default DefaultRegistrySize.
+	// stack. Default, and least, DefaultRegistrySize.
 	RegistrySize int
 	// RegistryMaxSize is the size, in slots, the value stack of a coroutine
 	// may grow to; beyond it the script fails with "registry overflow".
@@ -91,8 +98,8 @@ func (o Options) withDefaults() Options {
 	if o.RegistrySize <= 0 {
 		o.RegistrySize = DefaultRegistrySize
 	}
-	if o.RegistrySize < 128 {
-		o.RegistrySize = 128
+	if o.RegistrySize < DefaultRegistrySize {
+		o.RegistrySize = DefaultRegistrySize
 	}
 	if o.RegistryMaxSize <= 0 {
 		o.RegistryMaxSize = DefaultRegistryMaxSize
@@ -171,7 +178,7 @@ func (e *Engine) own(ready chan struct{}) {
 		CallStackSize:       e.opts.CallStackSize,
 		RegistrySize:        e.opts.RegistrySize,
 		RegistryMaxSize:     e.opts.RegistryMaxSize,
-		RegistryGrowStep:    e.opts.RegistrySize,
+		RegistryGrowStep:    max(e.opts.RegistrySize, registryGrowStep),
 		SkipOpenLibs:        true,
 		MinimizeStackMemory: true,
 	})
