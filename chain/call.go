@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/scale"
 )
 
@@ -152,21 +151,11 @@ func (c *Client) Events(ctx context.Context, at string) (scale.Value, error) {
 
 // Heads is a subscription to new block headers.
 type Heads struct {
-	sub *rpc.Subscription
-	C   <-chan *Header
-	err error
+	// C delivers each header until Close or the subscription's context
+	// ends; it is closed then.
+	C <-chan *Header
+	stream
 }
-
-// Err says why the subscription ended, once C is closed.
-func (h *Heads) Err() error {
-	if h.err != nil {
-		return h.err
-	}
-	return h.sub.Err()
-}
-
-// Close ends the subscription.
-func (h *Heads) Close() error { return h.sub.Unsubscribe() }
 
 // SubscribeHeads delivers each new best block header (finalized headers
 // when finalized is true) on the returned Heads.C until Close or ctx ends.
@@ -179,39 +168,17 @@ func (c *Client) SubscribeHeads(ctx context.Context, finalized bool) (*Heads, er
 	if err != nil {
 		return nil, fmt.Errorf("subscribe heads: %w", err)
 	}
-	ch := make(chan *Header)
-	h := &Heads{sub: sub, C: ch}
-	go func() {
-		defer close(ch)
-		for {
-			select {
-			case raw, ok := <-sub.C():
-				if !ok {
-					return
-				}
-				var r rawHeader
-				if err := json.Unmarshal(raw, &r); err != nil {
-					h.err = fmt.Errorf("head notification: %w", err)
-					sub.Unsubscribe()
-					return
-				}
-				hdr, err := r.header("")
-				if err != nil {
-					h.err = fmt.Errorf("head notification: %w", err)
-					sub.Unsubscribe()
-					return
-				}
-				select {
-				case ch <- hdr:
-				case <-ctx.Done():
-					sub.Unsubscribe()
-					return
-				}
-			case <-ctx.Done():
-				sub.Unsubscribe()
-				return
-			}
+	h := &Heads{}
+	h.C = follow(ctx, &h.stream, sub, func(raw json.RawMessage) (*Header, bool, error) {
+		var r rawHeader
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, false, fmt.Errorf("head notification: %w", err)
 		}
-	}()
+		hdr, err := r.header("")
+		if err != nil {
+			return nil, false, fmt.Errorf("head notification: %w", err)
+		}
+		return hdr, true, nil
+	})
 	return h, nil
 }
