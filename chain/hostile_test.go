@@ -40,6 +40,17 @@ func (l lying) ServeRPC(ctx context.Context, method string, params json.RawMessa
 	return record.Handler{Book: l.book}.ServeRPC(ctx, method, params)
 }
 
+// subnetworkNBook is the recorded finney test subnetwork_n, which lying
+// serves for what it does not lie about.
+func subnetworkNBook(t *testing.T) *record.Book {
+	t.Helper()
+	book, err := record.Load(testdata.Path(t, testdata.RecordedRPC), "subnetwork_n", testdata.Path(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return book
+}
+
 // storageAnswer answers every storage read, single or batched, with v.
 func storageAnswer(v string) map[string]any {
 	return map[string]any{
@@ -49,11 +60,7 @@ func storageAnswer(v string) map[string]any {
 }
 
 func TestBrokenNodeAnswersAreClearErrors(t *testing.T) {
-	path := testdata.Path(t, testdata.RecordedRPC)
-	book, err := record.Load(path, "subnetwork_n", testdata.Path(t, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	book := subnetworkNBook(t)
 	tests := []struct {
 		name      string
 		answers   map[string]any
@@ -108,11 +115,7 @@ func TestBrokenNodeAnswersAreClearErrors(t *testing.T) {
 // A runtime without metadata V15 answers None, or an error for the unknown
 // runtime API: the client then reads V14 with state_getMetadata.
 func TestMetadataFallsBackToV14(t *testing.T) {
-	path := testdata.Path(t, testdata.RecordedRPC)
-	book, err := record.Load(path, "subnetwork_n", testdata.Path(t, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	book := subnetworkNBook(t)
 	tests := []struct {
 		name   string
 		answer any
