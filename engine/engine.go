@@ -95,9 +95,6 @@ func (o Options) withDefaults() Options {
 	if o.CallStackSize <= 0 {
 		o.CallStackSize = DefaultCallStackSize
 	}
-	if o.RegistrySize <= 0 {
-		o.RegistrySize = DefaultRegistrySize
-	}
 	if o.RegistrySize < DefaultRegistrySize {
 		o.RegistrySize = DefaultRegistrySize
 	}
