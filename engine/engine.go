@@ -12,6 +12,7 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // Default limits applied when the corresponding Options field is zero.
@@ -149,6 +150,9 @@ type Engine struct {
 	coroMap  map[*lua.LState]*userCoro
 	threads  []*lua.LState // idle threads for reuse
 	ready    []readyItem   // the ready queue's array, kept between runs
+
+	evalMu    sync.Mutex
+	evalCache map[string]evalCompiled
 }
 
 // New creates an Engine with its Lua state and owner goroutine. Close it to
@@ -160,6 +164,7 @@ func New(opts Options) *Engine {
 		quit:      make(chan struct{}),
 		ownerDone: make(chan struct{}),
 		pcs:       make(map[uintptr]frameKind),
+		evalCache: make(map[string]evalCompiled),
 	}
 	e.sem = make(chan struct{}, e.opts.MaxConcurrency)
 	ready := make(chan struct{})
@@ -357,29 +362,76 @@ func (r *Result) Go() []any {
 // Eval runs a chunk of Lua code, as a REPL does: it first tries
 // "return " .. code so that an expression yields its value, and falls back
 // to code as a statement. The chunk name in error messages is "stdin".
+// The code is compiled on the calling goroutine, and the compiled form of
+// the last evalCacheSize distinct chunks is kept: a program that evaluates
+// the same code again and again parses it once.
 func (e *Engine) Eval(ctx context.Context, code string) (*Result, error) {
+	c, err := e.evalChunk(code)
+	if err != nil {
+		return nil, err
+	}
 	var res *Result
-	var err error
 	if derr := e.do(func() {
-		// An expression is evaluated as the argument of a function that
-		// returns its arguments, not as "return expr": a tail call would
-		// drop the chunk's frame, and with it the line of an error.
+		fn := e.L.NewFunctionFromProto(c.proto)
 		var args []lua.LValue
-		fn, lerr := e.L.Load(strings.NewReader("local btscript_values = ...; return btscript_values("+code+"\n)"), "stdin")
-		if lerr == nil {
+		if c.expr {
 			args = []lua.LValue{e.L.NewFunction(func(L *lua.LState) int { return L.GetTop() })}
-		} else {
-			fn, lerr = e.L.Load(strings.NewReader(code), "stdin")
-		}
-		if lerr != nil {
-			err = &Error{Message: syntaxMessage(lerr)}
-			return
 		}
 		res, err = e.execute(ctx, fn, args)
 	}); derr != nil {
 		return nil, derr
 	}
 	return res, err
+}
+
+// evalCacheSize bounds the compiled chunks Eval keeps.
+const evalCacheSize = 64
+
+// evalCompiled is one chunk compiled for Eval.
+type evalCompiled struct {
+	proto *lua.FunctionProto
+	expr  bool // takes one argument: a function returning its arguments
+}
+
+// evalChunk compiles code for Eval, or returns it from the cache.
+func (e *Engine) evalChunk(code string) (evalCompiled, error) {
+	e.evalMu.Lock()
+	c, ok := e.evalCache[code]
+	e.evalMu.Unlock()
+	if ok {
+		return c, nil
+	}
+	// An expression is evaluated as the argument of a function that
+	// returns its arguments, not as "return expr": a tail call would
+	// drop the chunk's frame, and with it the line of an error.
+	proto, err := compile("local btscript_values = ...; return btscript_values("+code+"\n)", "stdin")
+	c = evalCompiled{proto: proto, expr: true}
+	if err != nil {
+		if proto, err = compile(code, "stdin"); err != nil {
+			return c, &Error{Message: syntaxMessage(err)}
+		}
+		c = evalCompiled{proto: proto}
+	}
+	e.evalMu.Lock()
+	if len(e.evalCache) >= evalCacheSize {
+		for k := range e.evalCache { // drop any one
+			delete(e.evalCache, k)
+			break
+		}
+	}
+	e.evalCache[code] = c
+	e.evalMu.Unlock()
+	return c, nil
+}
+
+// compile parses and compiles a chunk. It needs no Lua state, so it runs
+// on any goroutine.
+func compile(code, name string) (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(strings.NewReader(code), name)
+	if err != nil {
+		return nil, err
+	}
+	return lua.Compile(chunk, name)
 }
 
 // RunFile runs the Lua script at path. The script receives args as the
@@ -389,21 +441,21 @@ func (e *Engine) RunFile(ctx context.Context, path string, args []string) (*Resu
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	code := string(src)
+	if strings.HasPrefix(code, "#") { // shebang line
+		if i := strings.IndexByte(code, '\n'); i >= 0 {
+			code = "--" + code[i:]
+		} else {
+			code = ""
+		}
+	}
+	proto, err := compile(code, filepath.Base(path))
+	if err != nil {
+		return nil, &Error{Message: syntaxMessage(err)}
+	}
 	var res *Result
 	if derr := e.do(func() {
-		code := string(src)
-		if strings.HasPrefix(code, "#") { // shebang line
-			if i := strings.IndexByte(code, '\n'); i >= 0 {
-				code = "--" + code[i:]
-			} else {
-				code = ""
-			}
-		}
-		fn, lerr := e.L.Load(strings.NewReader(code), filepath.Base(path))
-		if lerr != nil {
-			err = &Error{Message: syntaxMessage(lerr)}
-			return
-		}
+		fn := e.L.NewFunctionFromProto(proto)
 		argt := e.L.NewTable()
 		argt.RawSetInt(0, lua.LString(path))
 		lvs := make([]lua.LValue, len(args))

@@ -96,6 +96,41 @@ func TestEvalResults(t *testing.T) {
 	}
 }
 
+// TestEvalCache evaluates chunks again after they were compiled: each run
+// is a fresh function of the cached code, a syntax error is reported every
+// time, and the cache stays within its bound.
+func TestEvalCache(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	steps := []struct{ code, want string }{
+		{`n = (n or 0) + 1`, `[]`},
+		{`n = (n or 0) + 1`, `[]`},
+		{`n`, `[2]`},
+		{`local x = ... return select('#', ...)`, `[0]`},
+		{`local x = ... return select('#', ...)`, `[0]`},
+		{`n * 10`, `[20]`},
+	}
+	for i, s := range steps {
+		if got := fmt.Sprint(eval(t, e, s.code)); got != s.want {
+			t.Errorf("step %d %s: got %s, want %s", i, s.code, got, s.want)
+		}
+	}
+	for range 2 {
+		_, err := e.Eval(context.Background(), `x = = 1`)
+		if err == nil || !strings.Contains(err.Error(), "stdin") {
+			t.Errorf("syntax error: got %v", err)
+		}
+	}
+	for i := range 3 * evalCacheSize {
+		eval(t, e, fmt.Sprintf("return %d", i))
+	}
+	e.evalMu.Lock()
+	size := len(e.evalCache)
+	e.evalMu.Unlock()
+	if size > evalCacheSize {
+		t.Errorf("cache holds %d chunks, bound %d", size, evalCacheSize)
+	}
+}
+
 func TestRunFile(t *testing.T) {
 	e, out := newTestEngine(t, Options{})
 	path := filepath.Join(t.TempDir(), "script.lua")
