@@ -279,6 +279,47 @@ func TestMaxConcurrency(t *testing.T) {
 	}
 }
 
+// TestGatherReusesBranchRecords runs gathers after gathers whose branch
+// records may or may not be reused: results must come out right either
+// way, and a record something may still point into is never reused.
+func TestGatherReusesBranchRecords(t *testing.T) {
+	cases := []struct {
+		name, code, want string
+		kept             bool // the first gather's records are kept for the next
+	}{
+		{"returned", `return gather(function() return echo(1) end, function() return 2 end)`, "[1 2]", true},
+		{"named", `local r = gather{a = function() return echo("x") end} return r.a`, "[x]", true},
+		{"failed", `return pcall(gather, function() fail("no") end, function() return echo(1) end)`, "[false gather: branch 1 failed: stdin:1: no]", false},
+		{"spawned from a branch", `
+			local t
+			gather(function() t = spawn(function() sleep(0.02) return echo(7) end) return 1 end)
+			return t:wait()`, "[7]", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, _ := newTestEngine(t, Options{})
+			if got := fmt.Sprint(eval(t, e, tc.code)); got != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+			if kept := e.spare != nil; kept != tc.kept {
+				t.Errorf("records kept: %v, want %v", kept, tc.kept)
+			}
+			// The next gathers, of the same size and larger, in the same
+			// and in nested gathers, and the spawned task above finishing
+			// meanwhile, see only their own records.
+			for range 3 {
+				got := fmt.Sprint(eval(t, e, `
+					local a, b = gather(function() return echo(3) end, function() return gather(function() return 4 end) end)
+					local c = {gather(function() return 5 end, function() return echo(6) end, function() return 7 end)}
+					return a, b, c[1], c[2], c[3]`))
+				if got != "[3 4 5 6 7]" {
+					t.Fatalf("next gathers: got %s", got)
+				}
+			}
+		})
+	}
+}
+
 func TestGatherFailFast(t *testing.T) {
 	e, _ := newTestEngine(t, Options{})
 	var started, cancelled atomic.Int64

@@ -421,19 +421,16 @@ func (r *run) gather(L *lua.LState) int {
 	}
 	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r.e.opts.Pinner))
 	parent := r.curTask
-	g := &group{parent: parent, keys: keys, results: make([]lua.LValue, len(fns)), remaining: len(fns), cancel: cancel}
-	// One allocation for all branches: a gather of a thousand is common.
-	tasks, cos := make([]task, len(fns)), make([]co, len(fns))
-	g.branches = make([]*task, len(fns))
+	slab := r.e.takeSlab(len(fns))
+	g := &group{parent: parent, keys: keys, results: slab.results, branches: slab.branches,
+		remaining: len(fns), cancel: cancel, slab: slab}
 	for i, f := range fns {
-		b, c := &tasks[i], &cos[i]
+		b, c := &slab.tasks[i], &slab.cos[i]
 		*c = co{th: r.e.newThread(), kind: coTask, fn: f, ctx: ctx}
 		*b = task{top: c, ctx: ctx, cancel: noCancel, group: g, index: i}
 		g.branches[i] = b
-		r.enqueue(b, nil, "")
-	}
-	for i := range g.results {
 		g.results[i] = lua.LNil
+		r.enqueue(b, nil, "")
 	}
 	parent.waiting = g
 	return L.Yield(r.e.marker)

@@ -89,6 +89,55 @@ type group struct {
 	remaining int
 	finished  bool
 	cancel    context.CancelCauseFunc
+	slab      *slab
+}
+
+// slab holds the records of a gather's branches, allocated at once: a
+// gather of a thousand branches is common. The engine keeps one slab of a
+// finished gather for the next (see releaseSlab): fresh memory for every
+// gather costs page and cache misses and garbage collection.
+type slab struct {
+	tasks    []task
+	cos      []co
+	branches []*task
+	results  []lua.LValue
+}
+
+// maxKeptSlab bounds the branches of a slab kept for reuse (about 300
+// bytes each).
+const maxKeptSlab = 4096
+
+// takeSlab returns a zeroed slab for n branches.
+func (e *Engine) takeSlab(n int) *slab {
+	if s := e.spare; s != nil && cap(s.tasks) >= n {
+		e.spare = nil
+		s.tasks, s.cos, s.branches, s.results = s.tasks[:n], s.cos[:n], s.branches[:n], s.results[:n]
+		return s
+	}
+	return &slab{tasks: make([]task, n), cos: make([]co, n), branches: make([]*task, n), results: make([]lua.LValue, n)}
+}
+
+// releaseSlab keeps the slab of gather g, whose branches all returned, for
+// the next gather, unless something may still point into it: a task a
+// branch spawned or blocked on names the branch as its parent. (A failed
+// gather is never released: its cancelled branches may have calls in
+// flight, whose results name their tasks.)
+func (e *Engine) releaseSlab(g *group) {
+	s := g.slab
+	g.slab = nil
+	if s == nil || len(s.tasks) > maxKeptSlab || e.spare != nil && cap(e.spare.tasks) >= len(s.tasks) {
+		return
+	}
+	for _, b := range s.branches {
+		if b.children != nil {
+			return
+		}
+	}
+	clear(s.tasks)
+	clear(s.cos)
+	clear(s.branches)
+	clear(s.results)
+	e.spare = s
 }
 
 type readyItem struct {
@@ -457,7 +506,10 @@ func (r *run) step(item readyItem) {
 	case lua.ResumeOK:
 		// The trampoline returns true before the results, so that no
 		// results can be told from one nil.
-		if c.kind != coUser {
+		switch {
+		case c.kind == coUser: // the script may still hold it
+		case c.kind == coTask && t.group != nil: // see recycleBranches
+		default:
 			r.e.recycle(c.th)
 		}
 		if len(vals) > 0 {
@@ -565,9 +617,6 @@ func (r *run) finishTask(t *task, ok bool, vals []lua.LValue, errObj lua.LValue,
 	if t.parent != nil {
 		delete(t.parent.children, t)
 	}
-	if t.group != nil {
-		r.branchDone(t)
-	}
 	if !ok && t.spawned {
 		if len(t.waiters) > 0 {
 			t.observed = true
@@ -575,6 +624,10 @@ func (r *run) finishTask(t *task, ok bool, vals []lua.LValue, errObj lua.LValue,
 		r.failed = append(r.failed, t)
 	}
 	r.wake(t)
+	if t.group != nil {
+		// Last: the gather may end here and give t's record to the next.
+		r.branchDone(t)
+	}
 }
 
 // wake resumes the tasks waiting for t with its outcome.
@@ -621,6 +674,19 @@ func (r *run) kill(t *task, reason string) {
 	r.wake(t)
 }
 
+// recycleBranches returns to the pool the threads of a finished gather's
+// branches that ended normally, last branch first, so that the next gather
+// takes them in the same order. Each thread's memory is then walked in one
+// direction, gather after gather; in the order branches happen to finish it
+// is scattered, and the resumes pay for cache and TLB misses.
+func (r *run) recycleBranches(g *group) {
+	for i := len(g.branches) - 1; i >= 0; i-- {
+		if b := g.branches[i]; b.done && b.ok {
+			r.e.recycle(b.top.th)
+		}
+	}
+}
+
 // branchDone records the outcome of a gather branch.
 func (r *run) branchDone(b *task) {
 	g := b.group
@@ -630,6 +696,7 @@ func (r *run) branchDone(b *task) {
 	p := g.parent
 	if !b.ok {
 		g.finished = true
+		r.recycleBranches(g)
 		label := fmt.Sprintf("branch %d", b.index+1)
 		if g.keys != nil {
 			label = "branch " + quoteKey(g.keys[b.index])
@@ -652,16 +719,18 @@ func (r *run) branchDone(b *task) {
 	}
 	g.finished = true
 	g.cancel(nil)
+	r.recycleBranches(g)
 	p.waiting = nil
 	if g.keys == nil {
 		r.enqueue(p, append([]lua.LValue{lua.LNumber(stOK)}, g.results...), "")
-		return
+	} else {
+		tbl := r.L.CreateTable(0, len(g.keys))
+		for i, k := range g.keys {
+			tbl.RawSet(k, g.results[i])
+		}
+		r.enqueue(p, []lua.LValue{lua.LNumber(stOK), tbl}, "")
 	}
-	tbl := r.L.CreateTable(0, len(g.keys))
-	for i, k := range g.keys {
-		tbl.RawSet(k, g.results[i])
-	}
-	r.enqueue(p, []lua.LValue{lua.LNumber(stOK), tbl}, "")
+	r.e.releaseSlab(g)
 }
 
 func quoteKey(k lua.LValue) string {
