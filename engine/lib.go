@@ -392,6 +392,7 @@ func (r *run) gather(L *lua.LState) int {
 	var fns, keys []lua.LValue
 	if tbl, ok := L.Get(1).(*lua.LTable); ok && L.GetTop() == 1 {
 		keys = sortedKeys(tbl)
+		fns = make([]lua.LValue, 0, len(keys))
 		for _, k := range keys {
 			f := tbl.RawGet(k)
 			if _, ok := f.(*lua.LFunction); !ok {
@@ -403,6 +404,7 @@ func (r *run) gather(L *lua.LState) int {
 			keys = []lua.LValue{}
 		}
 	} else {
+		fns = make([]lua.LValue, 0, L.GetTop())
 		for i := 1; i <= L.GetTop(); i++ {
 			f := L.Get(i)
 			if _, ok := f.(*lua.LFunction); !ok {
