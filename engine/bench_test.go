@@ -80,6 +80,41 @@ func BenchmarkGather1000(b *testing.B) {
 	b.ReportMetric(ms(bareLua)-ms(plain), "bare-lua-ms/1000calls")
 }
 
+// BenchmarkGatherVsBare is the CPU side of BenchmarkGather1000: 1000 calls
+// that return at once, gathered by the engine and then made from bare
+// gopher-lua coroutines, in turns within each iteration. ratio, the
+// engine's time over the bare coroutines', is steadier than either time on
+// a noisy machine; run it with -cpu 1 to leave out the cost of moving work
+// between CPUs.
+func BenchmarkGatherVsBare(b *testing.B) {
+	work := func(ctx context.Context, args []any) ([]any, error) { return args, nil }
+	e := New(Options{Stdout: &bytes.Buffer{}, MaxConcurrency: 2000})
+	defer e.Close()
+	e.Register("work", work)
+	if _, err := e.Eval(context.Background(), `
+		fs = {}
+		for i = 1, 1000 do fs[i] = function() return work(i) end end`); err != nil {
+		b.Fatal(err)
+	}
+	bare := newBareLua(b, work)
+	defer bare.L.Close()
+	var engine, bareLua time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := e.Eval(context.Background(), `return select('#', gather(unpack(fs)))`); err != nil {
+			b.Fatal(err)
+		}
+		engine += time.Since(start)
+		start = time.Now()
+		bare.run(b)
+		bareLua += time.Since(start)
+	}
+	b.ReportMetric(float64(engine)/float64(b.N)/1e6, "engine-ms")
+	b.ReportMetric(float64(bareLua)/float64(b.N)/1e6, "bare-ms")
+	b.ReportMetric(float64(engine)/float64(bareLua), "ratio")
+}
+
 // bareLua runs 1000 calls from 1000 gopher-lua coroutines with nothing
 // else: no tasks, no queue, no contexts, no error positions.
 type bareLua struct {

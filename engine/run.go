@@ -218,9 +218,20 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		done:    make(chan struct{}),
 		ready:   e.ready[:0],
 	}
+	e.calls.Add(1)
+	stopWake := context.AfterFunc(runCtx, func() {
+		defer e.calls.Done()
+		select {
+		case r.results <- callResult{}:
+		case <-r.done:
+		}
+	})
 	stopWatch := e.watchMemory(cancel)
 	e.run = r
 	defer func() {
+		if stopWake() {
+			e.calls.Done()
+		}
 		r.finish()
 		stopWatch()
 		e.run = nil
@@ -374,7 +385,6 @@ func (r *run) loop(cond func() bool) {
 			// coroutine cannot starve the others.
 			select {
 			case res := <-r.results:
-				r.outstanding--
 				r.deliver(res)
 			default:
 			}
@@ -386,19 +396,20 @@ func (r *run) loop(cond func() bool) {
 			r.stopped = true
 			return
 		}
-		select {
-		case res := <-r.results:
-			r.outstanding--
-			r.deliver(res)
-		case <-r.ctx.Done():
-			r.stopped = true
-			return
-		}
+		// A plain receive: the end of the run's context sends a wake-up
+		// (see execute), as a select on both would cost more than the
+		// receive itself, every time the script waits.
+		r.deliver(<-r.results)
 	}
 }
 
-// deliver wakes the task of a call result.
+// deliver wakes the task of a call result. A result without a task is the
+// wake-up sent when the run's context ends.
 func (r *run) deliver(res callResult) {
+	if res.t == nil {
+		return
+	}
+	r.outstanding--
 	if !res.t.done {
 		r.push(readyItem{t: res.t, call: true, res: res.vals, err: res.err})
 	}
