@@ -427,9 +427,10 @@ func (r *run) gather(L *lua.LState) int {
 	g := &group{parent: parent, keys: keys, results: slab.results, branches: slab.branches,
 		remaining: len(fns), cancel: cancel, slab: slab}
 	for i, f := range fns {
+		// The slab is zeroed: set only the fields that are not.
 		b, c := &slab.tasks[i], &slab.cos[i]
-		*c = co{th: r.e.newThread(), kind: coTask, fn: f, ctx: ctx}
-		*b = task{top: c, ctx: ctx, cancel: noCancel, group: g, index: i}
+		c.th, c.kind, c.fn, c.ctx = r.e.newThread(), coTask, f, ctx
+		b.top, b.cancel, b.group, b.index = c, noCancel, g, i
 		g.branches[i] = b
 		g.results[i] = lua.LNil
 		r.enqueue(b, nil, "")

@@ -55,7 +55,6 @@ type co struct {
 // a spawned task or a blocking call.
 type task struct {
 	top      *co
-	ctx      context.Context
 	cancel   context.CancelCauseFunc
 	group    *group // gather this task is a branch of
 	index    int
@@ -297,7 +296,7 @@ func (r *run) finish() {
 // queues it.
 func (r *run) newTask(parent *task, ctx context.Context, fn lua.LValue, args []lua.LValue) *task {
 	tctx, cancel := context.WithCancelCause(ctx)
-	t := &task{ctx: tctx, cancel: cancel, parent: parent}
+	t := &task{cancel: cancel, parent: parent}
 	t.top = r.newCo(coTask, nil, fn)
 	t.top.ctx = tctx
 	r.enqueue(t, args, "")
