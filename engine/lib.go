@@ -15,12 +15,12 @@ import (
 const internalChunk = "<btscript>"
 
 const prelude = `
-local check = ...
+local check, setpanic = ...
 local M = {}
 function M.wrapper(raw)
   return function(...) return check(raw(...)) end
 end
-function M.body(setpanic, f, ...)
+function M.body(f, ...)
   setpanic()
   return true, f(...)
 end
@@ -164,22 +164,23 @@ func (e *Engine) init() {
 
 	// The prelude: wrapper factory, coroutine trampoline, coroutine.wrap.
 	e.check = L.NewFunction(e.checkFn)
+	hook := e.panicHook // one method value, not one per coroutine
+	setPanic := L.NewFunction(func(L *lua.LState) int {
+		L.Panic = hook
+		return 0
+	})
 	fn, err := L.Load(strings.NewReader(prelude), internalChunk)
 	if err != nil {
 		panic("engine: prelude: " + err.Error())
 	}
 	L.Push(fn)
 	L.Push(e.check)
-	L.Call(1, 1)
+	L.Push(setPanic)
+	L.Call(2, 1)
 	m := L.Get(-1).(*lua.LTable)
 	L.Pop(1)
 	e.wrapper = m.RawGetString("wrapper").(*lua.LFunction)
 	e.body = m.RawGetString("body").(*lua.LFunction)
-	hook := e.panicHook // one method value, not one per coroutine
-	e.setPanic = L.NewFunction(func(L *lua.LState) int {
-		L.Panic = hook
-		return 0
-	})
 
 	e.openControl(L)
 	e.openCoroutine(L, m.RawGetString("wrap").(*lua.LFunction))

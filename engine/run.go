@@ -480,7 +480,7 @@ func (r *run) step(item readyItem) {
 	// runs, so a nested step (a blocking call) may reuse the buffer.
 	args := r.argbuf[:0]
 	if !c.started {
-		args = append(args, r.e.setPanic, c.fn)
+		args = append(args, c.fn)
 	}
 	if item.call {
 		if t.nret == nretWrapped {
