@@ -17,13 +17,13 @@ func (b *binder) btModule() *engine.Module {
 	m := engine.NewModule()
 	type helper func(ctx context.Context, at string, args []any) ([]any, error)
 	add := func(name string, h helper) {
-		m.Async(name, func(ctx context.Context, args []any) ([]any, error) {
+		m.Async(name, deep(func(ctx context.Context, args []any) ([]any, error) {
 			at, err := pinned(ctx)
 			if err != nil {
 				return nil, argErr(name, "%s", err)
 			}
 			return h(ctx, at, args)
-		})
+		}))
 	}
 	c := b.c
 	netuidOnly := func(name string, f func(context.Context, string, uint16) (any, error)) {

@@ -12,23 +12,23 @@ import (
 // chainModule is the chain module: generic Substrate queries.
 func (b *binder) chainModule() *engine.Module {
 	return engine.NewModule().
-		Async("query", b.query).
-		Async("query_map", b.queryMap).
-		Async("query_multi", b.queryMulti).
-		Async("call", b.call).
-		Async("constant", b.constant).
-		Async("head", b.head).
-		Async("finalized_head", b.finalizedHead).
-		Async("block_hash", b.blockHash).
-		Async("block_number", b.blockNumber).
-		Async("header", b.header).
-		Async("block", b.block).
-		Async("events", b.events).
-		Async("heads", b.heads(false)).
-		Async("finalized_heads", b.heads(true)).
-		Async("watch", b.watch).
-		Async("metadata", b.metadata).
-		Async("runtime_version", b.runtimeVersion)
+		Async("query", deep(b.query)).
+		Async("query_map", deep(b.queryMap)).
+		Async("query_multi", deep(b.queryMulti)).
+		Async("call", deep(b.call)).
+		Async("constant", deep(b.constant)).
+		Async("head", deep(b.head)).
+		Async("finalized_head", deep(b.finalizedHead)).
+		Async("block_hash", deep(b.blockHash)).
+		Async("block_number", deep(b.blockNumber)).
+		Async("header", deep(b.header)).
+		Async("block", deep(b.block)).
+		Async("events", deep(b.events)).
+		Async("heads", deep(b.heads(false))).
+		Async("finalized_heads", deep(b.heads(true))).
+		Async("watch", deep(b.watch)).
+		Async("metadata", deep(b.metadata)).
+		Async("runtime_version", deep(b.runtimeVersion))
 }
 
 // palletItem reads the pallet and item name arguments.

@@ -771,7 +771,6 @@ func (r *run) startCall(L *lua.LState, fn Func, nret int) int {
 	e.calls.Add(1)
 	results, done := r.results, r.done
 	go func() {
-		growStack() // Funcs mostly go deeper than Go's first 2 KB
 		defer e.calls.Done()
 		vals, err := e.invoke(ctx, fn, args)
 		select {
@@ -1169,22 +1168,3 @@ func sortedKeys(t *lua.LTable) []lua.LValue {
 	})
 	return keys
 }
-
-// growStack gives the calling goroutine a stack of 8 KB while it is still
-// shallow. Go starts a goroutine with 2 KB and, each time that is too
-// little, doubles it and copies every frame on it; a chain query goes some
-// 5 KB deep (SCALE encoding, SS58 decoding, hashing) and grew twice, deep
-// in the call: the copies took a third of the call's CPU time. Growing at
-// the first frame copies one frame.
-//
-//go:noinline
-func growStack() {
-	var pad [6 << 10]byte // with the frames below: over 4 KB, so 8 KB
-	touch(pad[:])
-}
-
-// touch keeps growStack's array, and so its frame, from being optimised
-// away.
-//
-//go:noinline
-func touch(b []byte) { b[len(b)-1] = 1 }
