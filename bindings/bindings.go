@@ -30,6 +30,13 @@ type Options struct {
 	// MapBuffer is how many entries a chain.query_map walk reads ahead of
 	// the script. Default DefaultMapBuffer.
 	MapBuffer int
+	// Calls, when set, is told of each chain and bt function call as it
+	// starts, with what it asks for ("chain.query SubtensorModule.Tempo",
+	// "bt.metagraph"); the function it returns is called when the call
+	// returns (for a status line naming slow calls). Both must return at
+	// once. The iterators of chain.query_map, heads and watch are not
+	// reported: waiting is what they are for.
+	Calls func(what string) (done func())
 }
 
 // binder holds what the module functions share.
@@ -243,19 +250,39 @@ func ss58Reason(err error) string {
 	return msg
 }
 
-// deep wraps a chain call for the engine. A chain call goes about 5 KB
-// deep (SCALE encoding, SS58 decoding, hashing, JSON), and Go starts each
-// call's goroutine with a 2 KB stack that it grows by copying every frame
-// on it: twice, deep in the call, which cost a third of the call's CPU
-// time. Growing it once, before the call, copies a frame or two.
-func deep(fn engine.Func) engine.Func {
+// chainCall wraps the function behind a chain or bt call for the engine:
+// it grows the call's stack first (see growStack) and tells
+// Options.Calls, when set, that the call runs.
+func (b *binder) chainCall(name string, fn engine.Func) engine.Func {
 	return func(ctx context.Context, args []any) ([]any, error) {
 		growStack()
+		if b.opts.Calls != nil {
+			defer b.opts.Calls(describeCall(name, args))()
+		}
 		return fn(ctx, args)
 	}
 }
 
-// growStack makes the calling goroutine's stack 8 KB, unless it is already.
+// describeCall names a call for Options.Calls: the function and, for the
+// chain functions that start with them, the pallet and item or the API and
+// method ("chain.call SubnetInfoRuntimeApi.get_metagraph").
+func describeCall(name string, args []any) string {
+	if len(args) >= 2 && strings.HasPrefix(name, "chain.") {
+		p, ok1 := args[0].(string)
+		it, ok2 := args[1].(string)
+		if ok1 && ok2 {
+			return name + " " + p + "." + it
+		}
+	}
+	return name
+}
+
+// growStack makes the calling goroutine's stack 8 KB, unless it is
+// already. A chain call goes about 5 KB deep (SCALE encoding, SS58
+// decoding, hashing, JSON), and Go starts each call's goroutine with a 2 KB
+// stack that it grows by copying every frame on it: twice, deep in the
+// call, which cost a third of the call's CPU time. Growing it once, before
+// the call, copies a frame or two.
 //
 //go:noinline
 func growStack() {

@@ -17,7 +17,7 @@ func (b *binder) btModule() *engine.Module {
 	m := engine.NewModule()
 	type helper func(ctx context.Context, at string, args []any) ([]any, error)
 	add := func(name string, h helper) {
-		m.Async(name, deep(func(ctx context.Context, args []any) ([]any, error) {
+		m.Async(name, b.chainCall("bt."+name, func(ctx context.Context, args []any) ([]any, error) {
 			at, err := pinned(ctx)
 			if err != nil {
 				return nil, argErr(name, "%s", err)

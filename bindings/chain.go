@@ -11,24 +11,32 @@ import (
 
 // chainModule is the chain module: generic Substrate queries.
 func (b *binder) chainModule() *engine.Module {
-	return engine.NewModule().
-		Async("query", deep(b.query)).
-		Async("query_map", deep(b.queryMap)).
-		Async("query_multi", deep(b.queryMulti)).
-		Async("call", deep(b.call)).
-		Async("constant", deep(b.constant)).
-		Async("head", deep(b.head)).
-		Async("finalized_head", deep(b.finalizedHead)).
-		Async("block_hash", deep(b.blockHash)).
-		Async("block_number", deep(b.blockNumber)).
-		Async("header", deep(b.header)).
-		Async("block", deep(b.block)).
-		Async("events", deep(b.events)).
-		Async("heads", deep(b.heads(false))).
-		Async("finalized_heads", deep(b.heads(true))).
-		Async("watch", deep(b.watch)).
-		Async("metadata", deep(b.metadata)).
-		Async("runtime_version", deep(b.runtimeVersion))
+	m := engine.NewModule()
+	for _, f := range []struct {
+		name string
+		fn   engine.Func
+	}{
+		{"query", b.query},
+		{"query_map", b.queryMap},
+		{"query_multi", b.queryMulti},
+		{"call", b.call},
+		{"constant", b.constant},
+		{"head", b.head},
+		{"finalized_head", b.finalizedHead},
+		{"block_hash", b.blockHash},
+		{"block_number", b.blockNumber},
+		{"header", b.header},
+		{"block", b.block},
+		{"events", b.events},
+		{"heads", b.heads(false)},
+		{"finalized_heads", b.heads(true)},
+		{"watch", b.watch},
+		{"metadata", b.metadata},
+		{"runtime_version", b.runtimeVersion},
+	} {
+		m.Async(f.name, b.chainCall("chain."+f.name, f.fn))
+	}
+	return m
 }
 
 // palletItem reads the pallet and item name arguments.

@@ -1,7 +1,9 @@
 package bindings_test
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -96,5 +98,39 @@ func TestQueryMapInGatherAndPcall(t *testing.T) {
 		return a, b, ok, c`)
 	if got != "19 19 true 19" {
 		t.Fatalf("got %s", got)
+	}
+}
+
+// Options.Calls hears of each chain and bt call as it starts and as it
+// returns, named by what it asks for; the map walk's iterator is not a
+// call of its own.
+func TestCallsAreReported(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	en := pagedBonds(t, bindings.Options{Calls: func(what string) func() {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, "start "+what)
+		return func() {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, "end "+what)
+		}
+	}})
+	got := en.eval(t, `
+		local n = 0
+		for keys in chain.query_map("SubtensorModule", "Bonds", 23) do n = n + 1 end
+		return n, pcall(chain.query, 1)`)
+	if !strings.HasPrefix(got, "19 false") {
+		t.Fatalf("got %s", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		"start chain.query_map SubtensorModule.Bonds", "end chain.query_map SubtensorModule.Bonds",
+		"start chain.query", "end chain.query",
+	}
+	if fmt.Sprint(events) != fmt.Sprint(want) {
+		t.Fatalf("calls reported:\n%q\nwant\n%q", events, want)
 	}
 }

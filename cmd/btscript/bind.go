@@ -11,12 +11,13 @@ import (
 func newPinner(c *chain.Client) engine.Pinner { return bindings.NewPinner(c) }
 
 // installBindings adds the chain, bt, json and ss58 modules to the
-// session's engine, with a progress line for long map walks when stderr
-// is a terminal.
+// session's engine, with a progress line for long map walks and slow calls
+// when stderr is a terminal.
 func installBindings(s *session) error {
 	opts := bindings.Options{}
 	if s.progress != nil {
 		opts.Progress = s.progress.update
+		opts.Calls = s.progress.call
 	}
 	return bindings.Install(s.engine, s.client, opts)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btscript/btscript/internal/testdata"
 )
@@ -91,6 +92,64 @@ func TestCompleter(t *testing.T) {
 				t.Errorf("%q: %q not among %v", tt.line, w, got)
 			}
 		}
+	}
+}
+
+// TestProgressNamesSlowCalls walks the progress line through calls that
+// become slow, several slow at once, returning, and a map walk's fresh
+// line, which slow calls do not overwrite.
+func TestProgressNamesSlowCalls(t *testing.T) {
+	var b bytes.Buffer
+	p := &progress{w: &b, calls: map[uint64]pendingCall{}}
+	start := time.Now()
+	meta := p.call("chain.call SubnetInfoRuntimeApi.get_metagraph")
+	steps := []struct {
+		name string
+		at   time.Duration
+		do   func()
+		want string // what the step draws; "" for nothing
+	}{
+		{"not slow yet", 500 * time.Millisecond, nil, ""},
+		{"one slow call", 2200 * time.Millisecond, nil, "chain.call SubnetInfoRuntimeApi.get_metagraph: waiting 2 s…"},
+		{"two slow calls", 3200 * time.Millisecond, func() { p.call("bt.metagraph") },
+			"chain.call SubnetInfoRuntimeApi.get_metagraph: waiting 3 s… (2 slow calls)"},
+		{"the oldest returned", 3400 * time.Millisecond, meta, "bt.metagraph: waiting 3 s…"},
+		{"unchanged, not redrawn", 3450 * time.Millisecond, nil, ""},
+	}
+	for _, st := range steps {
+		if st.do != nil {
+			st.do()
+		}
+		b.Reset()
+		p.tick(start.Add(st.at))
+		got := strings.TrimPrefix(b.String(), "\r\x1b[K")
+		if got != st.want {
+			t.Fatalf("%s: line %q, want %q", st.name, got, st.want)
+		}
+	}
+	// A map walk's line is not overwritten while fresh.
+	p.update("SubtensorModule", "Keys", 1000)
+	b.Reset()
+	p.tick(time.Now().Add(100 * time.Millisecond))
+	if b.Len() != 0 {
+		t.Fatalf("fresh map walk line overwritten with %q", b.String())
+	}
+	p.tick(time.Now().Add(5 * time.Second))
+	if !strings.Contains(b.String(), "bt.metagraph: waiting") {
+		t.Fatalf("stale map walk line kept: %q", b.String())
+	}
+	// No slow call left: the line goes.
+	p.mu.Lock()
+	clear(p.calls)
+	p.mu.Unlock()
+	b.Reset()
+	p.tick(time.Now())
+	if b.String() != "\r\x1b[K" {
+		t.Fatalf("line not cleared: %q", b.String())
+	}
+	p.tick(time.Now())
+	if b.String() != "\r\x1b[K" {
+		t.Fatalf("cleared twice: %q", b.String())
 	}
 }
 

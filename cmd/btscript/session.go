@@ -219,7 +219,7 @@ func (s *session) runContext(ctx context.Context) context.Context {
 
 // close stops the engine and the connection and saves the recording.
 func (s *session) close() error {
-	s.progress.clear()
+	s.progress.close()
 	if s.engine != nil {
 		s.engine.Close()
 	}
