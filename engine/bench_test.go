@@ -24,20 +24,11 @@ import (
 //   - scheduler-ms/1000calls: the difference, what the engine adds;
 //   - bare-lua-ms/1000calls: what the bare coroutines add to plain Go.
 func BenchmarkGather1000(b *testing.B) {
-	e := New(Options{Stdout: &bytes.Buffer{}, MaxConcurrency: 2000})
-	defer e.Close()
 	work := func(ctx context.Context, args []any) ([]any, error) {
 		time.Sleep(time.Millisecond)
 		return args, nil
 	}
-	e.Register("work", work)
-	if _, err := e.Eval(context.Background(), `
-		fs = {}
-		for i = 1, 1000 do fs[i] = function() return work(i) end end`); err != nil {
-		b.Fatal(err)
-	}
-	bare := newBareLua(b, work)
-	defer bare.L.Close()
+	e, bare := newGatherBench(b, work)
 	results := make(chan []any, 1000)
 	var engine, plain, bareLua time.Duration
 	b.ResetTimer()
@@ -87,17 +78,7 @@ func BenchmarkGather1000(b *testing.B) {
 // a noisy machine; run it with -cpu 1 to leave out the cost of moving work
 // between CPUs.
 func BenchmarkGatherVsBare(b *testing.B) {
-	work := func(ctx context.Context, args []any) ([]any, error) { return args, nil }
-	e := New(Options{Stdout: &bytes.Buffer{}, MaxConcurrency: 2000})
-	defer e.Close()
-	e.Register("work", work)
-	if _, err := e.Eval(context.Background(), `
-		fs = {}
-		for i = 1, 1000 do fs[i] = function() return work(i) end end`); err != nil {
-		b.Fatal(err)
-	}
-	bare := newBareLua(b, work)
-	defer bare.L.Close()
+	e, bare := newGatherBench(b, func(ctx context.Context, args []any) ([]any, error) { return args, nil })
 	var engine, bareLua time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -113,6 +94,23 @@ func BenchmarkGatherVsBare(b *testing.B) {
 	b.ReportMetric(float64(engine)/float64(b.N)/1e6, "engine-ms")
 	b.ReportMetric(float64(bareLua)/float64(b.N)/1e6, "bare-ms")
 	b.ReportMetric(float64(engine)/float64(bareLua), "ratio")
+}
+
+// newGatherBench returns an engine whose global fs holds 1000 functions,
+// each returning work(i), and bare coroutines calling the same work; both
+// are closed when b ends.
+func newGatherBench(b *testing.B, work Func) (*Engine, *bareLua) {
+	e := New(Options{Stdout: &bytes.Buffer{}, MaxConcurrency: 2000})
+	b.Cleanup(func() { e.Close() })
+	e.Register("work", work)
+	if _, err := e.Eval(context.Background(), `
+		fs = {}
+		for i = 1, 1000 do fs[i] = function() return work(i) end end`); err != nil {
+		b.Fatal(err)
+	}
+	bare := newBareLua(b, work)
+	b.Cleanup(bare.L.Close)
+	return e, bare
 }
 
 // bareLua runs 1000 calls from 1000 gopher-lua coroutines with nothing
