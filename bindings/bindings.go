@@ -251,14 +251,13 @@ func ss58Reason(err error) string {
 }
 
 // chainCall wraps the function behind a chain or bt call for the engine:
-// it grows the call's stack first (see growStack) and tells
-// Options.Calls, when set, that the call runs.
+// it tells Options.Calls, when set, that the call runs.
 func (b *binder) chainCall(name string, fn engine.Func) engine.Func {
+	if b.opts.Calls == nil {
+		return fn
+	}
 	return func(ctx context.Context, args []any) ([]any, error) {
-		growStack()
-		if b.opts.Calls != nil {
-			defer b.opts.Calls(describeCall(name, args))()
-		}
+		defer b.opts.Calls(describeCall(name, args))()
 		return fn(ctx, args)
 	}
 }
@@ -276,25 +275,6 @@ func describeCall(name string, args []any) string {
 	}
 	return name
 }
-
-// growStack makes the calling goroutine's stack 8 KB, unless it is
-// already. A chain call goes about 5 KB deep (SCALE encoding, SS58
-// decoding, hashing, JSON), and Go starts each call's goroutine with a 2 KB
-// stack that it grows by copying every frame on it: twice, deep in the
-// call, which cost a third of the call's CPU time. Growing it once, before
-// the call, copies a frame or two.
-//
-//go:noinline
-func growStack() {
-	var pad [6 << 10]byte // with the frames below, more than 4 KB
-	touch(pad[:])
-}
-
-// touch keeps growStack's array, and with it its frame, from being
-// optimised away.
-//
-//go:noinline
-func touch(b []byte) { b[len(b)-1] = 1 }
 
 // goArgs prepares Lua arguments for scale encoding: Balances become their
 // rao.

@@ -13,6 +13,7 @@ import (
 // encoding args by the method's signature in the metadata (V15) and
 // decoding its output.
 func (c *Client) Call(ctx context.Context, at, api, method string, args ...any) (scale.Value, error) {
+	growStack()
 	v, err := c.runtimeCall(ctx, at, api, method, args)
 	if err != nil {
 		return scale.Null, fmt.Errorf("call %s.%s: %w", api, method, err)
@@ -71,6 +72,7 @@ func (c *Client) callRaw(ctx context.Context, hash, name string, args []byte) ([
 
 // Constant returns a pallet constant of the runtime of block at.
 func (c *Client) Constant(ctx context.Context, at, pallet, name string) (scale.Value, error) {
+	growStack()
 	md, err := c.Metadata(ctx, at)
 	if err != nil {
 		return scale.Null, fmt.Errorf("constant %s.%s: %w", pallet, name, err)
@@ -97,6 +99,7 @@ type Block struct {
 
 // Block returns block at ("" for the head) with its extrinsics.
 func (c *Client) Block(ctx context.Context, at string) (*Block, error) {
+	growStack()
 	hash, err := c.resolve(ctx, at)
 	if err != nil {
 		return nil, fmt.Errorf("block: %w", err)

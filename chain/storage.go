@@ -17,6 +17,7 @@ import (
 // map keys, as scale.Values or plain Go values (see scale.Metadata.Encode).
 // A missing value gives the item's default: Null for an optional item.
 func (c *Client) Query(ctx context.Context, at, pallet, item string, keys ...any) (scale.Value, error) {
+	growStack()
 	v, err := c.query(ctx, at, pallet, item, keys)
 	if err != nil {
 		return scale.Null, fmt.Errorf("query %s.%s: %w", pallet, item, err)
@@ -109,6 +110,7 @@ type StorageKey struct {
 // QueryMulti reads many storage values of block at in as few requests as
 // the batch size allows, returning them in the order asked.
 func (c *Client) QueryMulti(ctx context.Context, at string, items []StorageKey) ([]scale.Value, error) {
+	growStack()
 	hash, err := c.resolve(ctx, at)
 	if err != nil {
 		return nil, fmt.Errorf("query multi: %w", err)
