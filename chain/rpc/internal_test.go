@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -100,5 +101,59 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(in); got != want {
 			t.Errorf("%q: got %v, want %v", in, got, want)
 		}
+	}
+}
+
+// TestEncodeFrame checks the hand-written request frames against
+// json.Marshal of the same request objects, byte for byte.
+func TestEncodeFrame(t *testing.T) {
+	type request struct {
+		JSONRPC string          `json:"jsonrpc"`
+		ID      uint64          `json:"id"`
+		Method  string          `json:"method"`
+		Params  json.RawMessage `json:"params"`
+	}
+	params := func(ps ...any) json.RawMessage {
+		raw, err := encodeParams(ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	tests := []struct {
+		name  string
+		calls []wireCall
+		batch bool
+	}{
+		{"no params", []wireCall{{"chain_getHead", params()}}, false},
+		{"keys and hash", []wireCall{{"state_queryStorageAt", params([]string{"0x01", "0x02"}, "0xab")}}, false},
+		{"method to escape", []wireCall{{"we\"ird\n<method>\u00e9", params(1, nil, true)}}, false},
+		{"batch", []wireCall{{"a", params("x")}, {"b", params(map[string]any{"k": []int{1, 2}})}}, true},
+		{"batch of one", []wireCall{{"a", params()}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs := make([]request, len(tt.calls))
+			for i, cl := range tt.calls {
+				reqs[i] = request{"2.0", 7 + uint64(i), cl.method, cl.params}
+			}
+			var want []byte
+			var err error
+			if tt.batch {
+				want, err = json.Marshal(reqs)
+			} else {
+				want, err = json.Marshal(reqs[0])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := encodeFrame(7, tt.calls, tt.batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("frame\n%s\nwant\n%s", got, want)
+			}
+		})
 	}
 }

@@ -8,14 +8,6 @@ import (
 	"strconv"
 )
 
-// request is an outgoing JSON-RPC request object.
-type request struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      uint64          `json:"id"`
-	Method  string          `json:"method"`
-	Params  json.RawMessage `json:"params"`
-}
-
 // message is any incoming JSON-RPC object: a response (ID set) or a
 // subscription notification (Method set, no ID).
 type message struct {
