@@ -57,6 +57,25 @@ func BenchmarkDecodeSubnetStateJSON(b *testing.B) {
 	benchDecode(b, subnetStateParams, "SubnetInfoRuntimeApi_get_subnet_state", true)
 }
 
+// BenchmarkDecodeAccountInfo decodes one small value, the recorded
+// System.Account of the get_balance test: a gather of balance reads
+// decodes a thousand of these.
+func BenchmarkDecodeAccountInfo(b *testing.B) {
+	m := metaV15(b)
+	raw := recordedHex(b, "get_balance", "state_getStorageAt", accountParams)
+	e, err := m.Storage("System", "Account")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.DecodeValue(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkEncodeNeuronsLite(b *testing.B) {
 	m := metaV15(b)
 	raw := recordedHex(b, "metagraph", "state_call", neuronsLiteParams)

@@ -92,13 +92,15 @@ func (d *decoder) short(c *codec, need int) *DecodeError {
 }
 
 // alloc returns n zeroed Values, carved from a shared slab for small n so
-// that a decode makes few allocations.
+// that a decode makes few allocations. Slabs start small, as most decodes
+// are of one small storage value, and double up to 4096 Values for the
+// large ones.
 func (d *decoder) alloc(n int) []Value {
 	if n > 64 {
 		return make([]Value, n)
 	}
 	if n > len(d.slab) {
-		d.next = min(max(d.next*2, 64), 4096)
+		d.next = min(max(d.next*2, 16, n), 4096)
 		d.slab = make([]Value, d.next)
 	}
 	s := d.slab[:n:n]

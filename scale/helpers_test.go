@@ -53,6 +53,7 @@ func mustHex(tb testing.TB, s string) []byte {
 const (
 	neuronsLiteParams = `["NeuronInfoRuntimeApi_get_neurons_lite", "0100", "0xdb13c066e2c63969f140164fb3bfe7a0aaa7b71407fc0fe525d68e57329ef9d0"]`
 	subnetStateParams = `["SubnetInfoRuntimeApi_get_subnet_state", "0100", "0xdb13c066e2c63969f140164fb3bfe7a0aaa7b71407fc0fe525d68e57329ef9d0"]`
+	accountParams     = `["0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da911b12ddffa80cb6f18baa803af02c1d71257de87a71abb164403f7cb9ea65d0721f8bb89d8bd85754deceedd91e86053", "0x1b3f85dc8c83cada6d1782c955973a509a37c62af3d6ba29f5fd816aee37eb3b"]`
 )
 
 // recordedHex returns the bytes of a recorded hex-string result.
