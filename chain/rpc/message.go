@@ -43,12 +43,18 @@ func parseFrame(data []byte) ([]*message, error) {
 	}
 	switch data[0] {
 	case '{':
+		if m, ok := scanMessage(data); ok {
+			return []*message{m}, nil
+		}
 		m := new(message)
 		if err := json.Unmarshal(data, m); err != nil {
 			return nil, err
 		}
 		return []*message{m}, nil
 	case '[':
+		if ms, ok := scanBatch(data); ok {
+			return ms, nil
+		}
 		var ms []*message
 		if err := json.Unmarshal(data, &ms); err != nil {
 			return nil, err
