@@ -36,25 +36,38 @@ func encodeParams(params []any) (json.RawMessage, error) {
 }
 
 // parseFrame decodes one incoming frame: a single object or a batch array.
+// The frames nodes send are scanned in one pass (see scanMessage); any
+// other goes to decodeFrame.
 func parseFrame(data []byte) ([]*message, error) {
 	data = bytes.TrimSpace(data)
+	if len(data) > 0 {
+		switch data[0] {
+		case '{':
+			if m, ok := scanMessage(data); ok {
+				return []*message{m}, nil
+			}
+		case '[':
+			if ms, ok := scanBatch(data); ok {
+				return ms, nil
+			}
+		}
+	}
+	return decodeFrame(data)
+}
+
+// decodeFrame decodes a trimmed frame with encoding/json alone.
+func decodeFrame(data []byte) ([]*message, error) {
 	if len(data) == 0 {
 		return nil, errors.New("empty frame")
 	}
 	switch data[0] {
 	case '{':
-		if m, ok := scanMessage(data); ok {
-			return []*message{m}, nil
-		}
 		m := new(message)
 		if err := json.Unmarshal(data, m); err != nil {
 			return nil, err
 		}
 		return []*message{m}, nil
 	case '[':
-		if ms, ok := scanBatch(data); ok {
-			return ms, nil
-		}
 		var ms []*message
 		if err := json.Unmarshal(data, &ms); err != nil {
 			return nil, err

@@ -38,22 +38,16 @@ func scanBatch(data []byte) ([]*message, bool) {
 	}
 	for {
 		m := new(message)
-		var ok bool
+		var ok, more bool
 		if i, ok = scanObject(data, i, m); !ok {
 			return nil, false
 		}
 		ms = append(ms, m)
-		i = skipSpace(data, i)
-		if i >= len(data) {
+		if i, more, ok = afterItem(data, i, ']'); !ok {
 			return nil, false
 		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case ']':
-			return ms, skipSpace(data, i+1) == len(data)
-		default:
-			return nil, false
+		if !more {
+			return ms, skipSpace(data, i) == len(data)
 		}
 	}
 }
@@ -104,17 +98,9 @@ func scanObject(data []byte, i int, m *message) (int, bool) {
 				return 0, false
 			}
 		}
-		i = skipSpace(data, vEnd)
-		if i >= len(data) {
-			return 0, false
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return i + 1, true
-		default:
-			return 0, false
+		more := false
+		if i, more, ok = afterItem(data, vEnd, '}'); !ok || !more {
+			return i, ok
 		}
 	}
 }
@@ -233,23 +219,31 @@ func skipContainer(data []byte, i, depth int) (int, bool) {
 			}
 			i = skipSpace(data, i+1)
 		}
-		var ok bool
+		var ok, more bool
 		if i, ok = skipValue(data, i, depth+1); !ok {
 			return 0, false
 		}
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return 0, false
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case closing:
-			return i + 1, true
-		default:
-			return 0, false
+		if i, more, ok = afterItem(data, i, closing); !ok || !more {
+			return i, ok
 		}
 	}
+}
+
+// afterItem reads what follows an item of an array or object at data[i:]:
+// a comma, when more items follow, or the closing bracket. next is the
+// index of the next item or after the bracket.
+func afterItem(data []byte, i int, closing byte) (next int, more, ok bool) {
+	i = skipSpace(data, i)
+	if i >= len(data) {
+		return 0, false, false
+	}
+	switch data[i] {
+	case ',':
+		return skipSpace(data, i+1), true, true
+	case closing:
+		return i + 1, false, true
+	}
+	return 0, false, false
 }
 
 // skipString skips the string at data[i] == '"'.
