@@ -188,7 +188,7 @@ func (e *Engine) init() {
 
 // raise raises msg at the script's current line.
 func raise(L *lua.LState, format string, args ...any) {
-	L.Error(lua.LString(positioned(L, fmt.Sprintf(format, args...))), 0)
+	L.Error(lua.LString(positioned(nil, L, fmt.Sprintf(format, args...))), 0)
 }
 
 // pushChild runs fn(args...) as a child coroutine of the current one and

@@ -456,7 +456,7 @@ func (r *run) failCall(t *task, c *co, err error) {
 	if p, pc := t.site, t.sitePC; p != nil && pc >= 1 && pc <= len(p.DbgSourcePositions) {
 		msg = lua.LString(fmt.Sprintf("%s:%d: %s", p.SourceName, p.DbgSourcePositions[pc-1], err.Error()))
 	} else {
-		msg = lua.LString(r.positioned(t, c.th, err.Error()))
+		msg = lua.LString(positioned(t, c.th, err.Error()))
 	}
 	prev := r.current
 	r.current = c
@@ -975,7 +975,7 @@ func (e *Engine) checkFn(L *lua.LState) int {
 		return L.GetTop() - 1
 	case stRaisePos:
 		r := e.run
-		L.Error(lua.LString(r.positioned(r.curTask, L, L.Get(2).String())), 0)
+		L.Error(lua.LString(positioned(r.curTask, L, L.Get(2).String())), 0)
 	case stRaise:
 		L.Error(L.Get(2), 0)
 	case stHandler:
@@ -996,24 +996,16 @@ func (e *Engine) checkFn(L *lua.LState) int {
 	return 0
 }
 
-// positioned prefixes msg with the script position of task t running in L.
-// A task that runs a call for a coroutine that could not yield (see block)
-// has no script frames of its own: the position is where that coroutine
-// waits.
-func (r *run) positioned(t *task, L *lua.LState, msg string) string {
+// positioned prefixes msg with the script position of L, when there is
+// one. A task that runs a call for a coroutine that could not yield (see
+// block) has no script frames of its own: given that task as t, the
+// position is where that coroutine waits.
+func positioned(t *task, L *lua.LState, msg string) string {
 	pos := where(L)
 	for ; pos == "" && t != nil && t.blocked != nil; t = t.parent {
 		pos = where(t.blocked)
 	}
 	if pos != "" {
-		return pos + " " + msg
-	}
-	return msg
-}
-
-// positioned prefixes msg with the script position, when there is one.
-func positioned(L *lua.LState, msg string) string {
-	if pos := where(L); pos != "" {
 		return pos + " " + msg
 	}
 	return msg
