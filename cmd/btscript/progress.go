@@ -19,6 +19,10 @@ const progressEvery = 200 * time.Millisecond
 // silent terminal looks hung.
 const slowCall = time.Second
 
+// clearLine returns the terminal's cursor to the start of the line and
+// clears it.
+const clearLine = "\r\033[K"
+
 // progress draws a one-line status on a terminal's stderr: the entries a
 // long storage map walk has read, or the oldest chain call that has been
 // running for slowCall or more. It is never used when stderr is a pipe or
@@ -76,7 +80,7 @@ func (p *progress) update(pallet, item string, done int) {
 	if now := time.Now(); now.Sub(p.last) >= progressEvery {
 		p.last = now
 		p.shown, p.waiting = true, false
-		fmt.Fprintf(p.w, "\r\033[K%s.%s: %d entries…", pallet, item, done)
+		fmt.Fprintf(p.w, clearLine+"%s.%s: %d entries…", pallet, item, done)
 	}
 }
 
@@ -116,8 +120,7 @@ func (p *progress) tick(now time.Time) {
 	}
 	if slow == 0 {
 		if p.waiting {
-			fmt.Fprint(p.w, "\r\033[K")
-			p.shown, p.waiting = false, false
+			p.erase()
 		}
 		return
 	}
@@ -128,7 +131,7 @@ func (p *progress) tick(now time.Time) {
 	if p.waiting && text == p.text {
 		return // unchanged: no redraw
 	}
-	fmt.Fprint(p.w, "\r\033[K", text)
+	fmt.Fprint(p.w, clearLine, text)
 	p.shown, p.waiting, p.text = true, true, text
 }
 
@@ -140,9 +143,14 @@ func (p *progress) clear() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.shown {
-		fmt.Fprint(p.w, "\r\033[K")
-		p.shown, p.waiting = false, false
+		p.erase()
 	}
+}
+
+// erase removes the line shown; p.mu is held.
+func (p *progress) erase() {
+	fmt.Fprint(p.w, clearLine)
+	p.shown, p.waiting = false, false
 }
 
 // close clears the line and stops its goroutine.
