@@ -28,6 +28,10 @@
 // bytes per item, nothing for the garbage collector to scan); Len and
 // Index read them without allocating.
 //
+// Value.Unmarshal stores a value in Go structs, slices, maps, *big.Int and
+// AccountID, as encoding/json stores a document, with errors that name the
+// path.
+//
 // Metadata.Encode accepts a Value or plain Go values (see its
 // documentation); StorageEntry.Key builds storage keys and
 // RuntimeMethod.EncodeArgs the argument of state_call.

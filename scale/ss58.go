@@ -1,8 +1,10 @@
 package scale
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/crypto/blake2b"
 )
@@ -236,4 +238,52 @@ func base58Decode(s string) ([]byte, error) {
 	}
 	copy(out[zeros:], out[lead:])
 	return out[:len(out)-(lead-zeros)], nil
+}
+
+// AccountID is a 32-byte account id (an sr25519 or ed25519 public key). It
+// is what Value.Unmarshal stores an account in when a program has no use
+// for the address text: 32 bytes copied, where a string field costs an
+// SS58 encoding (a blake2b hash and base58) per account.
+type AccountID [32]byte
+
+// String returns the address with the generic prefix 42 (Bittensor's).
+func (a AccountID) String() string { return SS58Encode(a[:], DefaultSS58Prefix) }
+
+// MarshalText writes the address with the generic prefix, so JSON shows
+// an address rather than 32 numbers.
+func (a AccountID) MarshalText() ([]byte, error) {
+	return appendSS58(nil, a[:], DefaultSS58Prefix), nil
+}
+
+// UnmarshalText reads what ParseAccountID reads.
+func (a *AccountID) UnmarshalText(text []byte) error {
+	id, err := ParseAccountID(string(text))
+	if err != nil {
+		return err
+	}
+	*a = id
+	return nil
+}
+
+// SS58 returns the address with prefix.
+func (a AccountID) SS58(prefix uint16) string { return SS58Encode(a[:], prefix) }
+
+// ParseAccountID reads an SS58 address (any prefix) or 0x-hex of 32 bytes.
+func ParseAccountID(s string) (AccountID, error) {
+	var a AccountID
+	var pub []byte
+	var err error
+	if strings.HasPrefix(s, "0x") {
+		pub, err = hex.DecodeString(s[2:])
+	} else {
+		pub, _, err = SS58Decode(s)
+	}
+	if err != nil {
+		return a, fmt.Errorf("account id %q: %w", s, err)
+	}
+	if len(pub) != len(a) {
+		return a, fmt.Errorf("account id %q: %d bytes, want 32", s, len(pub))
+	}
+	copy(a[:], pub)
+	return a, nil
 }
