@@ -1,0 +1,56 @@
+package chain_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/chain/record"
+)
+
+// sharedTestdata is the real chain data beside a clone (../shared/testdata),
+// or where BTSCRIPT_TESTDATA points.
+func sharedTestdata() string {
+	if dir := os.Getenv("BTSCRIPT_TESTDATA"); dir != "" {
+		return dir
+	}
+	return filepath.Join("..", "..", "shared", "testdata")
+}
+
+// Reading storage from Go: here from the bittensor SDK's recording of
+// finney, replayed; chain.Dial("finney", …) reads the live chain the same
+// way.
+func Example() {
+	path := filepath.Join(sharedTestdata(), "recorded-rpc.json")
+	book, err := record.Load(path, "get_balance", filepath.Dir(path))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c := chain.New(record.NewReplayer(book), chain.Options{})
+	defer c.Close()
+
+	ctx := context.Background()
+	head, err := c.Head(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, err := c.Query(ctx, head, "System", "Account", "5CUkpcUWSSMKMdNUW23sfUke6WCkoYXixR4CPBDCLpvxLmSi")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var account struct {
+		Nonce uint32
+		Data  struct{ Free, Reserved uint64 }
+	}
+	if err := v.Unmarshal(&account); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(account.Data.Free, "rao free")
+	// Output: 7450117072 rao free
+}
