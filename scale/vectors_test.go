@@ -150,6 +150,16 @@ func TestSS58(t *testing.T) {
 			t.Errorf("SS58Decode(%q) error %v, want %q", b.addr, err, b.want)
 		}
 	}
+	// A 33-byte key (ecdsa) carries a 2-byte checksum too: //Alice's
+	// compressed ecdsa key, as subkey prints it.
+	ecdsa := mustHex(t, "020a1091341fe5664bfa1782d5e04779689068c916b04cb365ec3153755684d9a1")
+	const ecdsaAlice = "KW39r9CJjAVzmkf9zQ4YDb2hqfAVGdRqn53eRqyruqpxAP5YL"
+	if got := SS58Encode(ecdsa, 42); got != ecdsaAlice {
+		t.Errorf("33-byte key: %s, want %s", got, ecdsaAlice)
+	}
+	if got, prefix, err := SS58Decode(ecdsaAlice); err != nil || prefix != 42 || !bytes.Equal(got, ecdsa) {
+		t.Errorf("decode %s = %x %d %v", ecdsaAlice, got, prefix, err)
+	}
 	// Account values render with the metadata's prefix.
 	v := NewAccount(pub, 42)
 	if v.String() != aliceSS58 || string(v.AppendJSON(nil)) != `"`+aliceSS58+`"` {
