@@ -265,6 +265,49 @@ func TestDevnet(t *testing.T) {
 		}
 	})
 
+	t.Run("events of a block decode", func(t *testing.T) {
+		ev, err := c.Events(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The timestamp inherent, extrinsic 0 of every block, succeeds.
+		var records []struct {
+			Phase scale.Value
+			Event scale.Value
+		}
+		if err := ev.Unmarshal(&records); err != nil {
+			t.Fatal(err)
+		}
+		if len(records) == 0 {
+			t.Fatal("no events at the head")
+		}
+		phase, _ := records[0].Phase.Payload()
+		pallet, _ := records[0].Event.Payload()
+		if records[0].Phase.VariantName() != "ApplyExtrinsic" || phase.String() != "0" ||
+			records[0].Event.VariantName() != "System" || pallet.VariantName() != "ExtrinsicSuccess" {
+			t.Fatalf("first event = %s", ev.Index(0).AppendJSON(nil))
+		}
+	})
+
+	t.Run("the finalized head is a block of the chain", func(t *testing.T) {
+		fin, err := c.FinalizedHead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := c.BlockNumber(ctx, fin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		best, err := c.BlockNumber(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash, err := c.BlockHash(ctx, n)
+		if err != nil || hash != fin || n > best || n == 0 {
+			t.Fatalf("finalized head %s is block %d (best %d), whose hash is %s (%v)", fin, n, best, hash, err)
+		}
+	})
+
 	t.Run("a second client reads metadata from the disk cache", func(t *testing.T) {
 		c2, calls2 := chaintest.Dial(t, n.URL, chain.Options{CacheDir: cacheDir})
 		if _, err := c2.Query(ctx, "", "SubtensorModule", "Tempo", 7); err != nil {
