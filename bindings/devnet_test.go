@@ -180,6 +180,24 @@ func TestDevnet(t *testing.T) {
 		}
 	})
 
+	t.Run("runtime calls, constants, the finalized head and events", func(t *testing.T) {
+		got := en.eval(t, `
+			local fin = chain.finalized_head()
+			local ev = chain.events()
+			return json.encode(chain.call("Metadata", "metadata_versions")),
+				chain.call("AccountNonceApi", "account_nonce", "`+alice+`"),
+				chain.constant("Balances", "ExistentialDeposit") == bt.get_existential_deposit().rao,
+				#fin == 66, chain.block_number(fin) <= chain.block_number(), chain.block_number(fin) > 0,
+				ev[1].phase.ApplyExtrinsic, ev[1].event.System.ExtrinsicSuccess ~= nil`)
+		if got != "[14,15] 0 true true true true 0 true" {
+			t.Fatalf("got %s", got)
+		}
+		msg := en.evalErr(t, `return chain.call("Metadata", "no_such_method")`)
+		if !strings.Contains(msg, "no_such_method") {
+			t.Fatalf("error %q", msg)
+		}
+	})
+
 	t.Run("block arguments", func(t *testing.T) {
 		got := en.eval(t, `
 			local h = chain.header(1)
