@@ -87,9 +87,18 @@ type session struct {
 // engine. ctx bounds the --block lookup only.
 func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*session, error) {
 	s := &session{opts: o, stdout: stdout, stderr: stderr}
+	if o.record != "" {
+		// Checked and opened before anything else, so that a path that
+		// cannot take the recording costs no work and sends no request.
+		rec, err := record.Create(o.record)
+		if err != nil {
+			return nil, usagef("--record %v", err)
+		}
+		s.rec = rec
+	}
 	var t rpc.Transport
 	if o.replay != "" {
-		book, err := record.Load(o.replay, o.replayTest, filepath.Dir(o.replay))
+		book, err := loadRecording(o.replay, o.replayTest, o.metadata)
 		if err != nil {
 			return nil, fmt.Errorf("--replay: %w", err)
 		}
@@ -112,6 +121,7 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 		if network == devnetNetwork {
 			n, err := startDevnet(ctx, o.verbose, stderr)
 			if err != nil {
+				s.close()
 				return nil, err
 			}
 			s.node, network = n, n.URL
@@ -138,8 +148,7 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 	if o.verbose {
 		t = &logTransport{next: t, s: s}
 	}
-	if o.record != "" {
-		s.rec = &record.Recorder{}
+	if s.rec != nil {
 		t = record.NewRecording(t, s.rec)
 	}
 	// A recording must hold the metadata it was run with, and a replay must
@@ -230,7 +239,7 @@ func (s *session) close() error {
 		s.node.Stop()
 	}
 	if s.rec != nil {
-		if err := s.rec.Save(s.opts.record); err != nil {
+		if err := s.rec.Finish(); err != nil {
 			return fmt.Errorf("--record: %w", err)
 		}
 		s.logf("saved the recording to %s", s.opts.record)
