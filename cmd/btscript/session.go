@@ -132,6 +132,25 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 			return nil, usageError{err.Error()}
 		}
 		t = c.Transport()
+		if arch := defaultArchive(o.network, o.archive); arch != "" {
+			au, _ := chain.Endpoint(arch)
+			if pu, _ := chain.Endpoint(network); au != pu {
+				acfg := cfg
+				acfg.Endpoints = []string{au}
+				ac, err := rpc.New(acfg)
+				if err != nil {
+					c.Close()
+					s.close()
+					return nil, usagef("--archive: %v", err)
+				}
+				fb := &rpc.ArchiveFallback{Primary: t, Archive: ac, ArchiveName: au}
+				if o.verbose {
+					fb.Logger = cfg.Logger
+				}
+				t = fb
+				s.logf("archive endpoint for pruned state: %s", au)
+			}
+		}
 		if o.verbose {
 			u, _ := chain.Endpoint(network)
 			if u == o.network || o.network == devnetNetwork {
