@@ -258,55 +258,60 @@ func (r *Recorder) Finish() error {
 	return nil
 }
 
-// parseJournal reads the exchanges of a journal. A last line without its
-// newline is the write a kill interrupted, and is left out.
-func parseJournal(path string, data []byte) (File, error) {
-	f := File{Format: Format, Version: Version}
-	lines := bytes.Split(data, []byte("\n"))
-	var head struct {
-		Version int `json:"version"`
-	}
-	if len(lines) == 0 || json.Unmarshal(lines[0], &head) != nil || head.Version < 1 || head.Version > Version {
-		return File{}, fmt.Errorf("%s: journal version %d is not supported (this btscript reads version %d)", path, head.Version, Version)
-	}
-	if len(lines) > 0 && len(lines[len(lines)-1]) != 0 {
-		lines = lines[:len(lines)-1] // cut short by a kill
-	}
-	if len(lines) == 0 {
-		return File{}, fmt.Errorf("%s: journal has no complete first line", path)
-	}
-	byID := map[string]int{}
-	for i, line := range lines[1:] {
-		n := i + 2
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
+// journalLines builds a File from a journal's lines, in order.
+type journalLines struct {
+	f    File
+	n    int            // lines seen
+	byID map[string]int // subscribe exchange by method and recorded id
+}
+
+// add reads one complete line of a journal.
+func (j *journalLines) add(path string, line []byte) error {
+	j.n++
+	n := j.n
+	line = bytes.TrimSpace(line)
+	if n == 1 {
+		var head struct {
+			Format  string `json:"format"`
+			Version int    `json:"version"`
 		}
-		if bytes.HasPrefix(line, []byte(`{"notify"`)) {
-			var jn journalNote
-			if err := json.Unmarshal(line, &jn); err != nil {
-				return File{}, fmt.Errorf("%s: journal line %d: %w", path, n, err)
-			}
-			k, ok := byID[jn.Notify+" "+string(jn.ID)]
-			if !ok {
-				return File{}, fmt.Errorf("%s: journal line %d: notification of an unknown subscription %s", path, n, jn.ID)
-			}
-			f.Exchanges[k].Notifications = append(f.Exchanges[k].Notifications, jn.Value)
-			continue
+		if json.Unmarshal(line, &head) != nil || head.Format != JournalFormat {
+			return fmt.Errorf("%s: journal line 1 is not a journal's first line", path)
 		}
-		var ex Exchange
-		if err := json.Unmarshal(line, &ex); err != nil {
-			return File{}, fmt.Errorf("%s: journal line %d: %w", path, n, err)
+		if head.Version < 1 || head.Version > Version {
+			return fmt.Errorf("%s: journal version %d is not supported (this btscript reads version %d)", path, head.Version, Version)
 		}
-		if ex.Method == "" || ex.Result == nil && ex.Error == nil {
-			return File{}, fmt.Errorf("%s: journal line %d: not an exchange", path, n)
-		}
-		if ex.Error == nil {
-			byID[ex.Method+" "+string(ex.Result)] = len(f.Exchanges)
-		}
-		f.Exchanges = append(f.Exchanges, ex)
+		j.f = File{Format: Format, Version: Version}
+		j.byID = map[string]int{}
+		return nil
 	}
-	return f, nil
+	if len(line) == 0 {
+		return nil
+	}
+	if bytes.HasPrefix(line, []byte(`{"notify"`)) {
+		var jn journalNote
+		if err := json.Unmarshal(line, &jn); err != nil {
+			return fmt.Errorf("%s: journal line %d: %w", path, n, err)
+		}
+		k, ok := j.byID[jn.Notify+" "+string(jn.ID)]
+		if !ok {
+			return fmt.Errorf("%s: journal line %d: notification of an unknown subscription %s", path, n, jn.ID)
+		}
+		j.f.Exchanges[k].Notifications = append(j.f.Exchanges[k].Notifications, jn.Value)
+		return nil
+	}
+	var ex Exchange
+	if err := json.Unmarshal(line, &ex); err != nil {
+		return fmt.Errorf("%s: journal line %d: %w", path, n, err)
+	}
+	if ex.Method == "" || ex.Result == nil && ex.Error == nil {
+		return fmt.Errorf("%s: journal line %d: not an exchange", path, n)
+	}
+	if ex.Error == nil {
+		j.byID[ex.Method+" "+string(ex.Result)] = len(j.f.Exchanges)
+	}
+	j.f.Exchanges = append(j.f.Exchanges, ex)
+	return nil
 }
 
 // isJournal reports whether data starts with a journal's first line.

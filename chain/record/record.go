@@ -207,27 +207,38 @@ func Load(path, test, metadataDir string) (*Book, error) {
 // LoadWith is Load with the metadata files of an SDK recording named one
 // by one.
 func LoadWith(path, test string, meta SDKMetadata) (*Book, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	f, ours, err := loadStream(path, fh)
+	fh.Close()
+	if err != nil {
+		return nil, err
+	}
+	if ours {
+		if test != "" {
+			return nil, fmt.Errorf("recording %s: a test name only applies to SDK recordings", path)
+		}
+		return NewBook(f.Exchanges), nil
+	}
 	data, err := readLimited(path)
 	if err != nil {
 		return nil, err
 	}
-	journal := isJournal(data)
-	if !journal && isSDK(data) {
-		return loadSDK(data, test, meta)
-	}
-	if test != "" {
-		return nil, fmt.Errorf("recording %s: a test name only applies to SDK recordings", path)
-	}
-	var f File
-	if journal {
-		f, err = parseJournal(path, data)
+	if !isSDK(data) {
+		// Our format with its keys in another order, or neither format:
+		// Parse says which.
+		f, err := Parse(data)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-	} else if f, err = Parse(data); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		if test != "" {
+			return nil, fmt.Errorf("recording %s: a test name only applies to SDK recordings", path)
+		}
+		return NewBook(f.Exchanges), nil
 	}
-	return NewBook(f.Exchanges), nil
+	return loadSDK(data, test, meta)
 }
 
 func readLimited(path string) ([]byte, error) {

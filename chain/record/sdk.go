@@ -60,6 +60,16 @@ func MetadataIn(dir string) SDKMetadata {
 }
 
 func loadSDK(data []byte, test string, meta SDKMetadata) (*Book, error) {
+	exchanges, err := sdkExchanges(data, test, meta)
+	if err != nil {
+		return nil, err
+	}
+	return NewBook(exchanges), nil
+}
+
+// sdkExchanges reads the exchanges of one test of an SDK recording, with
+// the metadata exchanges, in a stable order.
+func sdkExchanges(data []byte, test string, meta SDKMetadata) ([]Exchange, error) {
 	var all map[string]map[string]map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {
 		return nil, fmt.Errorf("SDK recording: %w", describeJSONError(data, err))
@@ -110,7 +120,7 @@ func loadSDK(data []byte, test string, meta SDKMetadata) (*Book, error) {
 		}
 		return string(exchanges[i].Params) < string(exchanges[j].Params)
 	})
-	return NewBook(exchanges), nil
+	return exchanges, nil
 }
 
 func sdkResponses(raw json.RawMessage) ([]Exchange, error) {
