@@ -171,6 +171,10 @@ func (r *Recorder) writeFile(path string) error {
 	}
 	if err == nil {
 		err = replace(tmp, path)
+		if errors.Is(err, ErrPathRefused) {
+			// Never lose the run's work: the written recording stays.
+			return fmt.Errorf("%w; the recording is kept in %s", err, tmp)
+		}
 	}
 	if err != nil {
 		os.Remove(tmp)
