@@ -15,10 +15,12 @@ import (
 const commonFlagsHelp = `
 Flags go before or after FILE or CODE. The arguments after FILE that are
 not btscript's flags are passed to the script (as ... and arg); after "--"
-every argument is the script's, so "run x.lua -- -v" passes -v to it. Each flag can also be set by an environment
-variable (the flag wins): BTSCRIPT_NETWORK, BTSCRIPT_FALLBACK (comma-separated),
-BTSCRIPT_BLOCK, BTSCRIPT_TIMEOUT, BTSCRIPT_JSON, BTSCRIPT_ALLOW_IO,
-BTSCRIPT_VERBOSE, BTSCRIPT_RECORD, BTSCRIPT_REPLAY, BTSCRIPT_REPLAY_TEST,
+every argument is the script's, so "run x.lua -- -v" passes -v to it.
+
+Each flag can also be set by an environment variable (the flag wins):
+BTSCRIPT_NETWORK, BTSCRIPT_FALLBACK (comma-separated), BTSCRIPT_BLOCK,
+BTSCRIPT_TIMEOUT, BTSCRIPT_JSON, BTSCRIPT_ALLOW_IO, BTSCRIPT_VERBOSE,
+BTSCRIPT_RECORD, BTSCRIPT_REPLAY, BTSCRIPT_REPLAY_TEST, BTSCRIPT_ARCHIVE,
 BTSCRIPT_NO_CACHE (booleans take true/false/1/0). Metadata is cached in
 $BTSCRIPT_CACHE_DIR, or <user cache dir>/btscript/metadata; --record and
 --replay never use the cache, so that a recording holds everything it needs.
