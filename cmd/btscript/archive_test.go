@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btscript/btscript/chain/record"
 	"github.com/btscript/btscript/chain/rpc"
@@ -88,5 +89,29 @@ func TestDefaultArchive(t *testing.T) {
 		if got := defaultArchive(tt.network, tt.archive); got != tt.want {
 			t.Errorf("defaultArchive(%q, %q) = %q, want %q", tt.network, tt.archive, got, tt.want)
 		}
+	}
+}
+
+// A node that loses the reply of the run's first request (answering with
+// a wrong id instead) costs the run one liveness window, not the 60 s call
+// timeout, with the defaults the command uses; -v names the resend.
+func TestLostReplyCostsOneLivenessWindow(t *testing.T) {
+	b, err := record.Load(testdata.Path(t, testdata.RecordedRPC), "subnetwork_n", testdata.Path(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := rpctest.New(record.Handler{Book: b}, rpctest.Options{SwallowFirst: 1})
+	defer node.Close()
+	start := time.Now()
+	r := bts(t, "eval", "bt.subnetwork_n(1)", "--network", node.URL(), "-v")
+	took := time.Since(start)
+	if r.code != exitOK || r.stdout != "1024\n" {
+		t.Fatalf("%+v", r)
+	}
+	if took < rpc.DefaultLivenessWindow || took > 3*rpc.DefaultLivenessWindow {
+		t.Errorf("took %v, want about one liveness window (%v)", took, rpc.DefaultLivenessWindow)
+	}
+	if !strings.Contains(r.stderr, "no reply within the liveness window; sending the request again") || !strings.Contains(r.stderr, "method=chain_getHead") {
+		t.Errorf("-v does not name the resend:\n%s", r.stderr)
 	}
 }
