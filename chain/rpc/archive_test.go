@@ -113,3 +113,9 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+func TestRedact(t *testing.T) {
+	if got := rpc.Redact("wss://user:secret@node.example:443/ws?apikey=secret"); strings.Contains(got, "secret") || got != "wss://node.example:443/ws?REDACTED" {
+		t.Errorf("Redact: %s", got)
+	}
+}

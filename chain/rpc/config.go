@@ -205,8 +205,10 @@ func (c Config) normalize() (Config, error) {
 	return c, nil
 }
 
-// redact returns the endpoint without user info and query, which is where
+// Redact returns the endpoint without user info and query, which is where
 // RPC providers put API keys, so that errors and logs can name it.
+func Redact(endpoint string) string { return redact(endpoint) }
+
 func redact(endpoint string) string {
 	u, err := url.Parse(endpoint)
 	if err != nil {

@@ -148,19 +148,19 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 					fb.Logger = cfg.Logger
 				}
 				t = fb
-				s.logf("archive endpoint for pruned state: %s", au)
+				s.logf("archive endpoint for pruned state: %s", rpc.Redact(au))
 			}
 		}
 		if o.verbose {
 			u, _ := chain.Endpoint(network)
 			if u == o.network || o.network == devnetNetwork {
-				s.logf("endpoint %s (connects on the first request)", u)
+				s.logf("endpoint %s (connects on the first request)", rpc.Redact(u))
 			} else {
-				s.logf("network %s: %s (connects on the first request)", o.network, u)
+				s.logf("network %s: %s (connects on the first request)", o.network, rpc.Redact(u))
 			}
 			for _, f := range o.fallbacks {
 				fu, _ := chain.Endpoint(f)
-				s.logf("fallback: %s", fu)
+				s.logf("fallback: %s", rpc.Redact(fu))
 			}
 		}
 	}
