@@ -48,6 +48,11 @@ get a JSON-RPC error naming them. Metadata files of an SDK recording are
 looked up in the recording's folder unless named by flags. Flags go before
 or after FILE. Stops on Ctrl-C or SIGTERM.
 
+Memory stays bounded whatever clients send: a request over 4 MiB gets a
+JSON-RPC error (-32600), at most 2048 requests across all connections (8
+of them over 64 KiB) are read or answered at once, and past that the
+server stops reading until one finishes.
+
 Flags:
 `)
 		fs.SetOutput(stderr)
