@@ -39,7 +39,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var meta metadataFlags
 	meta.add(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: btscript serve FILE [flags]
+		fmt.Fprintf(stderr, `Usage: btscript serve FILE [flags]
 
 Serves a recording (one made with --record, or the bittensor SDK's
 recorded-rpc.json with --test NAME) as a websocket JSON-RPC node, and prints
@@ -48,13 +48,13 @@ get a JSON-RPC error naming them. Metadata files of an SDK recording are
 looked up in the recording's folder unless named by flags. Flags go before
 or after FILE. Stops on Ctrl-C or SIGTERM.
 
-Memory stays bounded whatever clients send: a request over 4 MiB gets a
-JSON-RPC error (-32600), at most 2048 requests across all connections (8
+Memory stays bounded whatever clients send: a request over %d MiB gets a
+JSON-RPC error (-32600), at most %d requests across all connections (%d
 of them over 64 KiB) are read or answered at once, and past that the
 server stops reading until one finishes.
 
 Flags:
-`)
+`, rpc.DefaultMaxRequestSize>>20, rpc.DefaultMaxServerInFlight, rpc.DefaultMaxLargeRequests)
 		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
