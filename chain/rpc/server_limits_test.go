@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/btscript/btscript/chain/rpc"
+	"github.com/gorilla/websocket"
 )
 
 // A request over MaxRequestSize is answered with a JSON-RPC error naming
@@ -92,5 +93,31 @@ func TestServerMaxLargeRequests(t *testing.T) {
 	raw, err := other.Call(ctxFor(t), "echo", big)
 	if err != nil || len(raw) != len(big)+2 {
 		t.Fatalf("after the permit freed: %d bytes, %v", len(raw), err)
+	}
+}
+
+// A client that starts a frame and stops sending is cut off after
+// RequestReadTimeout instead of holding its permits.
+func TestServerRequestReadTimeout(t *testing.T) {
+	s := rpc.NewServer(testHandler())
+	s.MaxInFlight = 1
+	s.RequestReadTimeout = 200 * time.Millisecond
+	ws := rawConn(t, s)
+	w, err := ws.NextWriter(websocket.TextMessage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// More than gorilla's write buffer, so a first fragment goes out, and
+	// never the rest.
+	if _, err := w.Write([]byte(`{"jsonrpc":"2.0","id":1,"method":"echo","params":["` + strings.Repeat("x", 16<<10))); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, _, err := ws.ReadMessage(); err == nil {
+		t.Fatal("the trickling connection got an answer")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("cut off after %v, want about 200ms", took)
 	}
 }
