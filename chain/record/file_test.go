@@ -135,3 +135,19 @@ func TestFinishRefusesPathReplacedDuringRun(t *testing.T) {
 		t.Errorf("kept recording: %v", err)
 	}
 }
+
+func TestJournalRefusals(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ name, text, want string }{
+		{"newer", `{"format": "btscript-recording-journal", "version": 2}` + "\n", "journal version 2 is not supported"},
+		{"first line cut", `{"format": "btscript-recording-journal", "version": 1}`, "no complete first line"},
+		{"no method", `{"format": "btscript-recording-journal", "version": 1}` + "\n" + `{"params":[],"result":1}` + "\n", "journal line 2: not an exchange"},
+		{"unknown subscription", `{"format": "btscript-recording-journal", "version": 1}` + "\n" + `{"notify":"chain_subscribeNewHeads","id":"sub-9","value":1}` + "\n", "journal line 2: notification of an unknown subscription"},
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".json")
+		os.WriteFile(p, []byte(tt.text), 0o644)
+		if _, err := Load(p, "", ""); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
