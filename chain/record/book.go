@@ -154,10 +154,11 @@ func NewBook(exchanges []Exchange) *Book {
 				Changes [][2]json.RawMessage `json:"changes"`
 			}
 			if json.Unmarshal(ex.Result, &sets) == nil {
+				at := 0
 				for _, s := range sets {
 					for _, ch := range s.Changes {
 						key := hexString(ch[0])
-						b.storage[key] = ch[1]
+						b.storage[key], at = within(ex.Result, ch[1], at)
 						keySet[key] = true
 					}
 				}
@@ -350,7 +351,7 @@ func sameAnswer(a, b answer) bool {
 	if a.err != nil {
 		return a.err.Code == b.err.Code && a.err.Message == b.err.Message
 	}
-	return canonical(a.result) == canonical(b.result)
+	return bytes.Equal(a.result, b.result) || canonical(a.result) == canonical(b.result)
 }
 
 // hexString returns a JSON string param in lower case, so 0xAB and 0xab
@@ -368,4 +369,15 @@ func shorten(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+// within returns the bytes of v inside res, searching from at, so that the
+// storage index shares the recorded answer's bytes instead of a copy; and
+// where the search goes on. v itself when it is not found.
+func within(res, v json.RawMessage, at int) (json.RawMessage, int) {
+	if i := bytes.Index(res[at:], v); i >= 0 {
+		i += at
+		return res[i : i+len(v) : i+len(v)], i + len(v)
+	}
+	return v, at
 }

@@ -19,6 +19,19 @@
 // same file. A request made several times with different answers (the head
 // of a moving chain) keeps every answer, in order.
 //
+// # Writing
+//
+// Create checks the path (CheckPath: absent, or a writable regular file in
+// a writable folder; a link, FIFO, device or directory is never followed
+// or replaced), puts a journal in its place through a uniquely named
+// temporary file renamed over it, and appends every exchange to the
+// journal as it is added; Finish replaces the journal with the sorted form
+// the same way, keeping the file's mode. A process killed mid-run leaves
+// the journal, which Load reads as well (its first line is
+// {"format": "btscript-recording-journal", "version": 1}; a last line
+// without its newline is left out). Load reads either form as a stream,
+// so a loaded recording holds about its file's size.
+//
 // # Matching
 //
 // A request is answered by the first rule that applies:

@@ -55,10 +55,15 @@ type File struct {
 	Exchanges []Exchange `json:"exchanges"`
 }
 
-// Recorder collects exchanges from concurrent callers.
+// Recorder collects exchanges from concurrent callers. The zero value
+// holds them in memory (see Save); Create also writes them to a file as
+// they come.
 type Recorder struct {
 	mu        sync.Mutex
 	exchanges []Exchange
+	path      string
+	journal   *os.File // nil unless made by Create and not finished
+	jerr      error    // the journal's first write failure
 }
 
 // Add records one exchange. params is anything that marshals to the JSON
@@ -77,6 +82,7 @@ func (r *Recorder) Add(method string, params any, result json.RawMessage, rpcErr
 	}
 	r.mu.Lock()
 	r.exchanges = append(r.exchanges, ex)
+	r.journalLine(ex)
 	r.mu.Unlock()
 	return nil
 }
@@ -89,7 +95,9 @@ func (r *Recorder) Notify(method string, id json.RawMessage, notification json.R
 	for i := len(r.exchanges) - 1; i >= 0; i-- {
 		ex := &r.exchanges[i]
 		if ex.Method == method && bytes.Equal(ex.Result, id) {
-			ex.Notifications = append(ex.Notifications, append(json.RawMessage(nil), notification...))
+			n := append(json.RawMessage(nil), notification...)
+			ex.Notifications = append(ex.Notifications, n)
+			r.journalLine(journalNote{Notify: method, ID: id, Value: n})
 			return
 		}
 	}
@@ -143,25 +151,16 @@ func (r *Recorder) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// Save writes the recording to path, replacing it whole: a crash while
-// saving leaves the old file, never half a new one.
+// Save writes the recording to path, replacing it whole: it is written to
+// a temporary file beside path, synced, and renamed over it, keeping its
+// mode, so a crash while saving leaves the old file, never half a new one.
+// path must pass CheckPath.
 func (r *Recorder) Save(path string) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
+	if err := CheckPath(path); err != nil {
 		return fmt.Errorf("save recording: %w", err)
 	}
-	if _, err := r.WriteTo(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
+	if err := r.writeFile(path); err != nil {
 		return fmt.Errorf("save recording %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("save recording %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("save recording: %w", err)
 	}
 	return nil
 }
@@ -198,21 +197,48 @@ func Parse(data []byte) (File, error) {
 // file, test names the recorded test to serve and metadataDir the folder
 // holding the metadata files it serves.
 func Load(path, test, metadataDir string) (*Book, error) {
+	var meta SDKMetadata
+	if metadataDir != "" {
+		meta = MetadataIn(metadataDir)
+	}
+	return LoadWith(path, test, meta)
+}
+
+// LoadWith is Load with the metadata files of an SDK recording named one
+// by one.
+func LoadWith(path, test string, meta SDKMetadata) (*Book, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	f, ours, err := loadStream(path, fh)
+	fh.Close()
+	if err != nil {
+		return nil, err
+	}
+	if ours {
+		if test != "" {
+			return nil, fmt.Errorf("recording %s: a test name only applies to SDK recordings", path)
+		}
+		return NewBook(f.Exchanges), nil
+	}
 	data, err := readLimited(path)
 	if err != nil {
 		return nil, err
 	}
-	if isSDK(data) {
-		return LoadSDK(data, test, metadataDir)
+	if !isSDK(data) {
+		// Our format with its keys in another order, or neither format:
+		// Parse says which.
+		f, err := Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if test != "" {
+			return nil, fmt.Errorf("recording %s: a test name only applies to SDK recordings", path)
+		}
+		return NewBook(f.Exchanges), nil
 	}
-	if test != "" {
-		return nil, fmt.Errorf("recording %s: a test name only applies to SDK recordings", path)
-	}
-	f, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return NewBook(f.Exchanges), nil
+	return loadSDK(data, test, meta)
 }
 
 func readLimited(path string) ([]byte, error) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -39,6 +38,38 @@ func isSDK(data []byte) bool {
 // holds one. metadataDir holds SDKMetadataV14 and SDKMetadataV15, served
 // for state_getMetadata and Metadata_metadata_at_version.
 func LoadSDK(data []byte, test, metadataDir string) (*Book, error) {
+	var meta SDKMetadata
+	if metadataDir != "" {
+		meta = MetadataIn(metadataDir)
+	}
+	return loadSDK(data, test, meta)
+}
+
+// SDKMetadata names the metadata files an SDK recording is served with: a
+// V14 blob for state_getMetadata and a V15 one for
+// Metadata_metadata_at_version(15), each a 0x-hex file. Empty fields serve
+// no metadata.
+type SDKMetadata struct {
+	V14, V15 string
+}
+
+// MetadataIn names the spec-343 files the SDK ships beside its recording
+// (SDKMetadataV14, SDKMetadataV15) in dir.
+func MetadataIn(dir string) SDKMetadata {
+	return SDKMetadata{V14: filepath.Join(dir, SDKMetadataV14), V15: filepath.Join(dir, SDKMetadataV15)}
+}
+
+func loadSDK(data []byte, test string, meta SDKMetadata) (*Book, error) {
+	exchanges, err := sdkExchanges(data, test, meta)
+	if err != nil {
+		return nil, err
+	}
+	return NewBook(exchanges), nil
+}
+
+// sdkExchanges reads the exchanges of one test of an SDK recording, with
+// the metadata exchanges, in a stable order.
+func sdkExchanges(data []byte, test string, meta SDKMetadata) ([]Exchange, error) {
 	var all map[string]map[string]map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {
 		return nil, fmt.Errorf("SDK recording: %w", describeJSONError(data, err))
@@ -74,12 +105,12 @@ func LoadSDK(data []byte, test, metadataDir string) (*Book, error) {
 			}
 		}
 	}
-	if metadataDir != "" {
-		meta, err := sdkMetadata(metadataDir)
+	if meta != (SDKMetadata{}) {
+		exs, err := sdkMetadata(meta)
 		if err != nil {
 			return nil, err
 		}
-		exchanges = append(exchanges, meta...)
+		exchanges = append(exchanges, exs...)
 	}
 	// Map order is random: sort so that answers given in turn keep their
 	// recorded order within one request and the book is the same every run.
@@ -89,7 +120,7 @@ func LoadSDK(data []byte, test, metadataDir string) (*Book, error) {
 		}
 		return string(exchanges[i].Params) < string(exchanges[j].Params)
 	})
-	return NewBook(exchanges), nil
+	return exchanges, nil
 }
 
 func sdkResponses(raw json.RawMessage) ([]Exchange, error) {
@@ -125,9 +156,12 @@ func sdkResponses(raw json.RawMessage) ([]Exchange, error) {
 	return nil, fmt.Errorf("response has neither result, error nor cycle")
 }
 
-func sdkMetadata(dir string) ([]Exchange, error) {
+func sdkMetadata(meta SDKMetadata) ([]Exchange, error) {
 	read := func(name string) (json.RawMessage, error) {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		if name == "" {
+			return nil, fmt.Errorf("SDK recording metadata: a V14 and a V15 file are both needed")
+		}
+		b, err := readLimited(name)
 		if err != nil {
 			return nil, fmt.Errorf("SDK recording metadata: %w", err)
 		}
@@ -137,11 +171,11 @@ func sdkMetadata(dir string) ([]Exchange, error) {
 		}
 		return json.Marshal(s)
 	}
-	v14, err := read(SDKMetadataV14)
+	v14, err := read(meta.V14)
 	if err != nil {
 		return nil, err
 	}
-	v15, err := read(SDKMetadataV15)
+	v15, err := read(meta.V15)
 	if err != nil {
 		return nil, err
 	}

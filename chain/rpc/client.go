@@ -63,7 +63,16 @@ type Client struct {
 	idle      *time.Timer
 	idleArmed bool
 
-	st stats
+	st       stats
+	endpoint atomic.Value // string: the endpoint of the latest connection
+}
+
+// endpointName names the endpoint calls go to, for errors.
+func (c *Client) endpointName() string {
+	if e, ok := c.endpoint.Load().(string); ok {
+		return redact(e)
+	}
+	return redact(c.cfg.Endpoints[0])
 }
 
 // op is one attempt of a call or batch: its ids, its frame, and the
@@ -192,6 +201,7 @@ func (c *Client) call(ctx context.Context, method string, params []any, retries 
 	if err != nil {
 		return nil, fmt.Errorf("rpc %s: encode params: %w", method, err)
 	}
+	start := time.Now()
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	if err := c.acquire(ctx); err != nil {
@@ -203,6 +213,9 @@ func (c *Client) call(ctx context.Context, method string, params []any, retries 
 		var rpcErr *Error
 		if errors.As(err, &rpcErr) {
 			return nil, rpcErr
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("rpc %s: no reply from %s after %v: %w", method, c.endpointName(), time.Since(start).Round(time.Millisecond), err)
 		}
 		return nil, fmt.Errorf("rpc %s: %w", method, err)
 	}
@@ -418,7 +431,7 @@ func (c *Client) roundTrip(ctx context.Context, calls []wireCall, batch bool, su
 	}
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		msgs, err, sent := c.attempt(ctx, calls, batch, sub, resub)
+		msgs, err, sent := c.attemptResending(ctx, calls, batch, sub, resub, idempotent)
 		if err == nil && !batch && msgs[0].Error != nil && msgs[0].Error.RateLimited() {
 			// The node refused to serve the request, so a retry is safe
 			// for reads; a refused submission is reported as is.
@@ -488,6 +501,53 @@ func (c *Client) backoff(attempt int, hint time.Duration) time.Duration {
 	}
 	d = d/2 + rand.N(d/2+1)
 	return max(d, hint)
+}
+
+// attemptResending runs one attempt; for reads, while it has no reply
+// after the liveness window, the same calls are sent again alongside (at
+// most maxResends times) and the first reply wins, so a reply the node lost
+// costs a window, not the call timeout. The original request stays
+// pending, so a slow but live query is still answered by it.
+func (c *Client) attemptResending(ctx context.Context, calls []wireCall, batch bool, sub *Subscription, resub, idempotent bool) ([]*message, error, bool) {
+	if !idempotent || sub != nil || c.cfg.LivenessWindow <= 0 {
+		return c.attempt(ctx, calls, batch, sub, resub)
+	}
+	type result struct {
+		msgs []*message
+		err  error
+		sent bool
+	}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan result, maxResends+1)
+	run := func() {
+		msgs, err, sent := c.attempt(actx, calls, batch, nil, false)
+		results <- result{msgs, err, sent}
+	}
+	go run()
+	running, resends := 1, 0
+	timer := time.NewTimer(c.cfg.LivenessWindow)
+	defer timer.Stop()
+	var last result
+	for {
+		select {
+		case r := <-results:
+			running--
+			if r.err == nil || running == 0 {
+				return r.msgs, r.err, r.sent || last.sent
+			}
+			last = r
+		case <-timer.C:
+			if resends < maxResends {
+				resends++
+				running++
+				c.st.resends.Add(1)
+				c.cfg.Logger.Debug("rpc: no reply within the liveness window; sending the request again", "method", calls[0].method, "window", c.cfg.LivenessWindow)
+				go run()
+				timer.Reset(c.cfg.LivenessWindow)
+			}
+		}
+	}
 }
 
 // attempt sends the calls once and waits for their responses. sent
@@ -609,6 +669,7 @@ type Stats struct {
 	Reconnects           uint64 // connections established after one was lost to a failure
 	IdleCloses           uint64 // connections closed for idleness
 	Retries              uint64 // retry attempts of calls
+	Resends              uint64 // reads sent again for want of a reply within the liveness window
 	InFlight             int64  // calls holding an in-flight slot now
 	Pending              int64  // requests in the waiting table now
 	Subscriptions        int64  // active subscriptions now
@@ -616,7 +677,7 @@ type Stats struct {
 
 type stats struct {
 	requests, responses, notifications, dropped, unknown, protocol atomic.Uint64
-	dials, connects, reconnects, idleCloses, retries               atomic.Uint64
+	dials, connects, reconnects, idleCloses, retries, resends      atomic.Uint64
 	inFlight, pending, subs                                        atomic.Int64
 }
 
@@ -634,6 +695,7 @@ func (c *Client) Stats() Stats {
 		Reconnects:           c.st.reconnects.Load(),
 		IdleCloses:           c.st.idleCloses.Load(),
 		Retries:              c.st.retries.Load(),
+		Resends:              c.st.resends.Load(),
 		InFlight:             c.st.inFlight.Load(),
 		Pending:              c.st.pending.Load(),
 		Subscriptions:        c.st.subs.Load(),

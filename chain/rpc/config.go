@@ -54,6 +54,17 @@ const (
 	// archive node).
 	DefaultCallTimeout = 60 * time.Second
 
+	// DefaultLivenessWindow is how long a connection may deliver nothing,
+	// pongs included, before it is taken for dead (pinged every half
+	// window), and how long a read waits for its reply before the request
+	// is sent again. 5 s is well above a round trip to any public node and
+	// far below the call timeout that a stalled node used to cost.
+	DefaultLivenessWindow = 5 * time.Second
+
+	// maxResends bounds how often one read is sent again for want of a
+	// reply within the liveness window.
+	maxResends = 2
+
 	// DefaultSubscriptionBuffer is the number of notifications a
 	// Subscription holds for a consumer that is not reading. 128 blocks is
 	// over 12 minutes of Bittensor heads.
@@ -104,6 +115,15 @@ type Config struct {
 	// CallTimeout bounds a call whose context has no deadline. Default
 	// DefaultCallTimeout; negative applies no timeout.
 	CallTimeout time.Duration
+
+	// LivenessWindow: a connection that delivers no frame (a pong
+	// included; it is pinged every half window) for this long is dead: it
+	// is closed and the reads on it retried on a new one. A read whose
+	// reply has not come within it is sent again (at most twice; whichever
+	// reply comes first is used), which recovers a reply the node lost.
+	// Default DefaultLivenessWindow; negative turns both off (pings every
+	// 15 s, dead after 30 s).
+	LivenessWindow time.Duration
 
 	// SubscriptionBuffer is the notification buffer of each Subscription.
 	// Default DefaultSubscriptionBuffer.
@@ -176,14 +196,19 @@ func (c Config) normalize() (Config, error) {
 	if c.SubscriptionBuffer == 0 {
 		c.SubscriptionBuffer = DefaultSubscriptionBuffer
 	}
+	if c.LivenessWindow == 0 {
+		c.LivenessWindow = DefaultLivenessWindow
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c, nil
 }
 
-// redact returns the endpoint without user info and query, which is where
+// Redact returns the endpoint without user info and query, which is where
 // RPC providers put API keys, so that errors and logs can name it.
+func Redact(endpoint string) string { return redact(endpoint) }
+
 func redact(endpoint string) string {
 	u, err := url.Parse(endpoint)
 	if err != nil {

@@ -22,13 +22,15 @@ const (
 	// rather than letting every caller queue behind it.
 	writeTimeout = 10 * time.Second
 
-	// pingInterval is how often the writer pings. Pings make a half-open
-	// connection (peer gone without a FIN) visible within pongWait instead
-	// of hanging every call until its timeout.
+	// pingInterval is how often the writer pings when the liveness window
+	// is off. Pings make a half-open connection (peer gone without a FIN)
+	// visible within pongWait instead of hanging every call until its
+	// timeout.
 	pingInterval = 15 * time.Second
 
-	// pongWait is how long the reader waits for any frame, pong included.
-	// Two ping intervals tolerate one lost or delayed pong.
+	// pongWait is how long the reader waits for any frame, pong included,
+	// when the liveness window is off. Two ping intervals tolerate one lost
+	// or delayed pong.
 	pongWait = 2 * pingInterval
 
 	// closeGrace bounds the close frame sent on an orderly close.
@@ -176,8 +178,9 @@ func parseRetryAfter(v string) time.Duration {
 // fails, then reports the failure. It is the connection's only reader.
 func (c *Client) readLoop(cn *conn) {
 	defer c.wg.Done()
+	wait := c.pongWait()
 	cn.ws.SetPongHandler(func(string) error {
-		return cn.ws.SetReadDeadline(time.Now().Add(pongWait))
+		return cn.ws.SetReadDeadline(time.Now().Add(wait))
 	})
 	for {
 		err := c.readOne(cn)
@@ -196,13 +199,20 @@ func (c *Client) readLoop(cn *conn) {
 // readOne reads and forwards one frame. Any error it returns ends the
 // connection.
 func (c *Client) readOne(cn *conn) error {
-	if err := cn.ws.SetReadDeadline(time.Now().Add(pongWait)); err != nil {
+	wait := c.pongWait()
+	if err := cn.ws.SetReadDeadline(time.Now().Add(wait)); err != nil {
 		return err
 	}
 	_, r, err := cn.ws.NextReader()
 	if err != nil {
+		if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+			return fmt.Errorf("%w: no frame, not even a pong, for %v", ErrConnectionLost, wait)
+		}
 		return err
 	}
+	// A large frame arriving slowly is alive: each chunk read extends the
+	// deadline.
+	r = &liveReader{r: r, ws: cn.ws, wait: wait}
 	data, big, err := readLimited(r, c.cfg.MaxMessageSize)
 	if err != nil {
 		return err
@@ -316,7 +326,7 @@ func findID(head, tail []byte) (uint64, bool) {
 // queue, and pings.
 func (c *Client) writeLoop(cn *conn) {
 	defer c.wg.Done()
-	ping := time.NewTicker(pingInterval)
+	ping := time.NewTicker(c.pingEvery())
 	defer ping.Stop()
 	for {
 		select {
@@ -336,4 +346,36 @@ func (c *Client) writeLoop(cn *conn) {
 			return
 		}
 	}
+}
+
+// pongWait is how long the reader waits for any frame.
+func (c *Client) pongWait() time.Duration {
+	if c.cfg.LivenessWindow > 0 {
+		return c.cfg.LivenessWindow
+	}
+	return pongWait
+}
+
+// pingEvery is how often the writer pings.
+func (c *Client) pingEvery() time.Duration {
+	if c.cfg.LivenessWindow > 0 {
+		return c.cfg.LivenessWindow / 2
+	}
+	return pingInterval
+}
+
+// liveReader extends the connection's read deadline whenever a read of a
+// frame returns data.
+type liveReader struct {
+	r    io.Reader
+	ws   *websocket.Conn
+	wait time.Duration
+}
+
+func (l *liveReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if n > 0 {
+		_ = l.ws.SetReadDeadline(time.Now().Add(l.wait))
+	}
+	return n, err
 }

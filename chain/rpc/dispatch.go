@@ -138,6 +138,7 @@ func (c *Client) dialed(r dialResult) {
 		return
 	}
 	c.conn = r.conn
+	c.endpoint.Store(r.conn.endpoint)
 	c.st.connects.Add(1)
 	if c.lost {
 		c.st.reconnects.Add(1)

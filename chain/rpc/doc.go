@@ -33,6 +33,16 @@
 // author_submitAndWatchExtrinsic) are never retried once their request
 // may have reached the node.
 //
+// A connection that delivers no frame, not even a pong, for
+// Config.LivenessWindow is dead and torn down as above. A read whose reply
+// has not come within the window is sent again alongside the first
+// request (at most twice), and the first reply wins: a reply the node
+// lost costs a window, not the call timeout. A call that reaches its
+// deadline names its method, the endpoint and the time it waited.
+//
+// ArchiveFallback sends a read that a pruning node answered with
+// "State already discarded" (see StateDiscarded) to an archive endpoint.
+//
 // Responses to ids nobody waits for (late answers to cancelled calls,
 // stray frames) are logged and dropped. A JSON-RPC error response is
 // returned as *Error; other errors are wrapped as "rpc <method>: ..."
@@ -58,5 +68,10 @@
 //
 // Server serves a Handler (and, optionally, a Subscriber) over websocket
 // as an http.Handler, with concurrent request handling, batches and
-// subscriptions. It backs the serve command and tests.
+// subscriptions. It backs the serve command and tests. Its memory is
+// bounded whatever clients send: a request over MaxRequestSize is read to
+// its end without being kept and answered with a JSON-RPC error, at most
+// MaxInFlight requests across all connections are read or handled at
+// once, and at most MaxLargeRequests of them over 64 KiB; past those
+// limits the server stops reading (backpressure) rather than queue.
 package rpc

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -26,7 +27,40 @@ const (
 	// is refused with one error. 1024 is a Client's worth of in-flight
 	// calls.
 	DefaultMaxBatchSize = 1024
+
+	// DefaultMaxRequestSize bounds one request frame the server handles. A
+	// larger frame (up to MaxMessageSize) is read to its end without being
+	// kept and answered with a JSON-RPC error; the connection stays open.
+	// The largest requests a client of a node sends, 512-key
+	// state_queryStorageAt reads and batches of a thousand calls, stay
+	// well under 1 MiB.
+	DefaultMaxRequestSize = 4 << 20
+
+	// DefaultMaxServerInFlight bounds requests being read or handled at
+	// once across all connections. Past it no connection is read until a
+	// request finishes: clients wait (TCP backpressure) instead of the
+	// server queuing their frames in memory.
+	DefaultMaxServerInFlight = 2048
+
+	// DefaultMaxLargeRequests bounds how many requests larger than
+	// largeRequest are read or handled at once across all connections, so
+	// that memory stays bounded by about DefaultMaxLargeRequests ×
+	// MaxRequestSize whatever clients send; more wait.
+	DefaultMaxLargeRequests = 8
 )
+
+const (
+	// largeRequest is the size past which a request needs one of the
+	// MaxLargeRequests slots: together with MaxServerInFlight it bounds
+	// the memory of small requests (2048 × 64 KiB = 128 MiB).
+	largeRequest = 64 << 10
+)
+
+// DefaultRequestReadTimeout bounds the reading of one request frame once
+// it has started, so that a client trickling a frame cannot hold its
+// permits for ever; past it the connection is closed. 30 s moves 4 MiB
+// over a link of 1 Mbit/s.
+const DefaultRequestReadTimeout = 30 * time.Second
 
 // Handler serves JSON-RPC methods. ServeRPC is called concurrently. ctx is
 // cancelled when the connection closes or the server closes; use
@@ -81,10 +115,29 @@ type Server struct {
 	// refuses all batches (with one error response with a null id, as
 	// nodes with batches disabled do).
 	MaxBatchSize int
+	// MaxRequestSize bounds one request frame handled; a larger one is
+	// answered with a JSON-RPC error. Default DefaultMaxRequestSize,
+	// capped at MaxMessageSize.
+	MaxRequestSize int64
+	// MaxInFlight bounds requests read or handled at once across all
+	// connections. Default DefaultMaxServerInFlight.
+	MaxInFlight int
+	// MaxLargeRequests bounds requests over 64 KiB read or handled at
+	// once across all connections. Default DefaultMaxLargeRequests.
+	MaxLargeRequests int
+	// RequestReadTimeout bounds the reading of one request frame once it
+	// has started. Default DefaultRequestReadTimeout.
+	RequestReadTimeout time.Duration
 
 	handler  Handler
 	sub      Subscriber
 	upgrader websocket.Upgrader
+
+	limitsOnce  sync.Once
+	inFlight    chan struct{} // global in-flight permits
+	large       chan struct{} // global permits for large requests
+	reqLimit    int64
+	readTimeout time.Duration
 
 	mu     sync.Mutex
 	peers  map[*Peer]struct{}
@@ -209,28 +262,161 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
+	s.limitsOnce.Do(s.initLimits)
 	conc := s.Concurrency
 	if conc <= 0 {
 		conc = DefaultServerConcurrency
 	}
 	sem := make(chan struct{}, conc)
 	for {
-		_, data, err := ws.ReadMessage()
+		_, r, err := ws.NextReader()
 		if err != nil {
 			return
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-p.ctx.Done():
+		// The frame has started: take the permits before reading it, so a
+		// server at its limits stops reading instead of buffering.
+		if !acquire(p.ctx, sem) {
 			return
+		}
+		if !acquire(p.ctx, s.inFlight) {
+			<-sem
+			return
+		}
+		release := func() { <-s.inFlight; <-sem }
+		_ = ws.SetReadDeadline(time.Now().Add(s.readTimeout))
+		data, big, err := s.readRequest(p.ctx, r)
+		_ = ws.SetReadDeadline(time.Time{})
+		if err != nil {
+			release()
+			return
+		}
+		if big != nil {
+			release()
+			p.send(errorResponse(big.id, &Error{Code: CodeInvalidRequest, Message: big.msg}))
+			continue
+		}
+		if len(data) > largeRequest {
+			inner := release
+			release = func() { <-s.large; inner() }
 		}
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			defer func() { <-sem }()
+			defer release()
 			p.handleFrame(data)
 		}()
 	}
+}
+
+func (s *Server) initLimits() {
+	n := s.MaxInFlight
+	if n <= 0 {
+		n = DefaultMaxServerInFlight
+	}
+	s.inFlight = make(chan struct{}, n)
+	n = s.MaxLargeRequests
+	if n <= 0 {
+		n = DefaultMaxLargeRequests
+	}
+	s.large = make(chan struct{}, n)
+	s.readTimeout = s.RequestReadTimeout
+	if s.readTimeout <= 0 {
+		s.readTimeout = DefaultRequestReadTimeout
+	}
+	s.reqLimit = s.MaxRequestSize
+	if s.reqLimit <= 0 {
+		s.reqLimit = DefaultMaxRequestSize
+	}
+	if m := s.MaxMessageSize; m > 0 && s.reqLimit > m {
+		s.reqLimit = m
+	} else if m <= 0 && s.reqLimit > DefaultMaxMessageSize {
+		s.reqLimit = DefaultMaxMessageSize
+	}
+}
+
+// acquire takes a permit of sem unless ctx ends first.
+func acquire(ctx context.Context, sem chan struct{}) bool {
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// tooBig describes a request over the size limit: the id it carried, if
+// one was found in its first bytes, and the message to answer with.
+type tooBig struct {
+	id  json.RawMessage
+	msg string
+}
+
+// readRequest reads one request frame. A frame over largeRequest takes a
+// large-request permit (kept while it is handled: the caller releases it)
+// before more than largeRequest bytes are held. A frame over the request
+// limit is read to its end and dropped, and described by tooBig. An error
+// ends the connection.
+func (s *Server) readRequest(ctx context.Context, r io.Reader) ([]byte, *tooBig, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, largeRequest+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	if n <= largeRequest {
+		return buf.Bytes(), nil, nil
+	}
+	if !acquire(ctx, s.large) {
+		return nil, nil, ctx.Err()
+	}
+	m, err := buf.ReadFrom(io.LimitReader(r, s.reqLimit+1-n))
+	n += m
+	if err == nil && n <= s.reqLimit {
+		return buf.Bytes(), nil, nil
+	}
+	// Too big: keep the head to find the id, drop the rest as it comes.
+	head := append([]byte(nil), buf.Bytes()[:min(buf.Len(), 4096)]...)
+	<-s.large
+	if err != nil {
+		return nil, nil, err
+	}
+	buf = bytes.Buffer{}
+	rest, err := io.Copy(io.Discard, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	id := nullID
+	if raw, ok := requestID(head); ok {
+		id = raw
+	}
+	return nil, &tooBig{id: id, msg: "Request of " + strconv.FormatInt(n+rest, 10) + " bytes exceeds the limit of " + strconv.FormatInt(s.reqLimit, 10) + " bytes"}, nil
+}
+
+// requestID finds the id of a request object from its first bytes, when
+// "id" comes before the params.
+func requestID(head []byte) (json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		if key != "id" {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return nil, false
+			}
+			continue
+		}
+		var id json.RawMessage
+		if dec.Decode(&id) != nil || len(id) == 0 || (id[0] != '"' && id[0] != '-' && (id[0] < '0' || id[0] > '9') && string(id) != "null") || len(id) > 128 {
+			return nil, false
+		}
+		return id, true
+	}
+	return nil, false
 }
 
 // Close closes every connection and waits for their handlers to return.

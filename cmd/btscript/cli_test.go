@@ -159,7 +159,7 @@ func TestRunArgsAndStdin(t *testing.T) {
 	if err := os.WriteFile(p, []byte("#!/usr/bin/env btscript\nlocal a, b = ...\nreturn a .. '+' .. b, #arg, arg[0] ~= nil\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := bts(t, "run", p, "x", "--json")
+	r := bts(t, "run", p, "x", "--", "--json")
 	if r.code != exitOK || r.stdout != "\"x+--json\"\n2\ntrue\n" {
 		t.Fatalf("script args: %+v", r)
 	}

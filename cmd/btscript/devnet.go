@@ -53,11 +53,12 @@ Flags:
 		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
-	if done, code := parseFlags(fs, args, stderr); done {
+	pos, done, code := parseFlags(fs, args, stderr, false)
+	if done {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "btscript devnet: unexpected argument %q (run 'btscript devnet -h')\n", fs.Arg(0))
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "btscript devnet: unexpected argument %q (run 'btscript devnet -h')\n", pos[0])
 		return exitUsage
 	}
 	if *spec != "" && *fork != "" {

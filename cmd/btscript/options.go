@@ -7,12 +7,32 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/chain/record"
 )
+
+// archiveOff is the --archive value that turns the archive fallback off.
+const archiveOff = "off"
+
+// defaultArchive returns the archive endpoint of a network: the archive
+// node for finney, whose public entry points prune old state, and none
+// for other networks.
+func defaultArchive(network, archive string) string {
+	switch {
+	case archive == archiveOff:
+		return ""
+	case archive != "":
+		return archive
+	case network == "" || network == chain.DefaultNetwork || network == chain.Networks[chain.DefaultNetwork]:
+		return "archive"
+	}
+	return ""
+}
 
 // getenv reads the environment; tests replace it.
 var getenv = os.Getenv
@@ -46,7 +66,66 @@ type runOptions struct {
 	record     string        // save the JSON-RPC traffic to this file
 	replay     string        // answer from this recording instead of a node
 	replayTest string        // test name inside an SDK recording
+	metadata   metadataFlags // metadata files of an SDK recording
+	archive    string        // archive endpoint for pruned state; "" default, "off" none
 	noCache    bool          // no metadata disk cache
+}
+
+// metadataFlags name the metadata files an SDK recording is served with:
+// one folder holding the SDK's two files, or each file by name. None
+// given: the files beside the recording.
+type metadataFlags struct {
+	dir, v14, v15 string
+}
+
+// add declares the flags on fs.
+func (m *metadataFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&m.dir, "metadata", "", "`DIR` holding the metadata files of an SDK recording ("+record.SDKMetadataV14+", "+record.SDKMetadataV15+"); default the recording's folder")
+	fs.StringVar(&m.v14, "metadata-v14", "", "V14 metadata `FILE` (0x hex) served with an SDK recording")
+	fs.StringVar(&m.v15, "metadata-v15", "", "V15 metadata `FILE` (0x hex) served with an SDK recording")
+}
+
+// files returns the metadata files to serve with the SDK recording at
+// path, checking that each exists.
+func (m metadataFlags) files(path string) (record.SDKMetadata, error) {
+	if m.dir != "" && (m.v14 != "" || m.v15 != "") {
+		return record.SDKMetadata{}, usagef("give --metadata DIR or --metadata-v14/--metadata-v15, not both")
+	}
+	if (m.v14 == "") != (m.v15 == "") {
+		return record.SDKMetadata{}, usagef("--metadata-v14 and --metadata-v15 go together")
+	}
+	meta := record.SDKMetadata{V14: m.v14, V15: m.v15}
+	switch {
+	case m.dir != "":
+		if st, err := os.Stat(m.dir); err != nil {
+			return meta, usagef("--metadata: %v", unwrapPathError(err))
+		} else if !st.IsDir() {
+			return meta, usagef("--metadata: %s is not a folder", m.dir)
+		}
+		meta = record.MetadataIn(m.dir)
+	case m.v14 != "":
+		for flagName, f := range map[string]string{"--metadata-v14": m.v14, "--metadata-v15": m.v15} {
+			if _, err := os.Stat(f); err != nil {
+				return meta, usagef("%s: %v", flagName, unwrapPathError(err))
+			}
+		}
+	default:
+		meta = record.MetadataIn(filepath.Dir(path))
+	}
+	return meta, nil
+}
+
+// given reports whether any metadata flag was given.
+func (m metadataFlags) given() bool { return m.dir != "" || m.v14 != "" || m.v15 != "" }
+
+// loadRecording loads the recording at path, an SDK recording with its
+// test and metadata files.
+func loadRecording(path, test string, meta metadataFlags) (*record.Book, error) {
+	files, err := meta.files(path)
+	if err != nil {
+		return nil, err
+	}
+	return record.LoadWith(path, test, files)
 }
 
 // envNames maps each common flag to its environment variable.
@@ -61,6 +140,7 @@ var envNames = map[string]string{
 	"record":      "BTSCRIPT_RECORD",
 	"replay":      "BTSCRIPT_REPLAY",
 	"replay-test": "BTSCRIPT_REPLAY_TEST",
+	"archive":     "BTSCRIPT_ARCHIVE",
 	"no-cache":    "BTSCRIPT_NO_CACHE",
 }
 
@@ -128,6 +208,8 @@ func addRunFlags(fs *flag.FlagSet, o *runOptions) {
 	fs.StringVar(&o.record, "record", "", "save every JSON-RPC request and answer of the run to `FILE`")
 	fs.StringVar(&o.replay, "replay", "", "answer from recording `FILE` instead of a node (no network)")
 	fs.StringVar(&o.replayTest, "replay-test", "", "`NAME` of the test to serve from an SDK recording (recorded-rpc.json)")
+	o.metadata.add(fs)
+	fs.StringVar(&o.archive, "archive", "", "archive endpoint `URL` (or network name) that reads of pruned state are retried on; default archive for finney, none for other networks; off turns it off")
 	fs.BoolVar(&o.noCache, "no-cache", false, "do not keep metadata on disk between runs")
 }
 
@@ -178,6 +260,14 @@ func (o *runOptions) check() error {
 				return usagef("--fallback: %v", err)
 			}
 		}
+		if o.archive != "" && o.archive != archiveOff {
+			if _, err := chain.Endpoint(o.archive); err != nil {
+				return usagef("--archive: %v", err)
+			}
+		}
+		if o.metadata.given() {
+			return usagef("--metadata, --metadata-v14 and --metadata-v15 need --replay FILE")
+		}
 	} else {
 		if o.record != "" {
 			return usagef("--record and --replay cannot be used together")
@@ -225,23 +315,67 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// parseFlags parses args with fs, reporting mistakes as one line. It
+// parseFlags parses args with fs, reporting mistakes as one line. Flags
+// may come before and after the positional arguments (FILE, CODE): after
+// the first positional argument, an argument that names one of fs's
+// flags is that flag, "--" makes every later argument positional, and
+// when extra is set any other argument is positional (a script's own
+// arguments, "-x" included); otherwise an unknown flag is an error. It
 // returns done=true with the exit code when parsing ended the command
 // (help or a mistake).
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (done bool, code int) {
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, extra bool) (pos []string, done bool, code int) {
 	usage := fs.Usage
 	fs.Usage = func() {}
 	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	fs.Usage = usage
-	if err != nil {
+	defer func() { fs.Usage = usage }()
+	fail := func(err error) ([]string, bool, int) {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
 			usage()
-			return true, exitOK
+			return nil, true, exitOK
 		}
 		fmt.Fprintf(stderr, "btscript %s: %v (run 'btscript %s -h')\n", fs.Name(), err, fs.Name())
-		return true, exitUsage
+		return nil, true, exitUsage
 	}
-	return false, exitOK
+	if err := fs.Parse(args); err != nil {
+		return fail(err)
+	}
+	rest := fs.Args()
+	if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+		return rest, false, exitOK
+	}
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			return append(pos, rest[i+1:]...), false, exitOK
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if len(pos) == 0 || len(a) < 2 || a[0] != '-' || name == "" {
+			pos = append(pos, a)
+			continue
+		}
+		if name == "h" || name == "help" {
+			return fail(flag.ErrHelp)
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			if extra {
+				pos = append(pos, a)
+				continue
+			}
+			return fail(fmt.Errorf("flag provided but not defined: %s", a))
+		}
+		one := []string{a}
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && bf.IsBoolFlag()) {
+			if i+1 >= len(rest) {
+				return fail(fmt.Errorf("flag needs an argument: %s", a))
+			}
+			i++
+			one = append(one, rest[i])
+		}
+		if err := fs.Parse(one); err != nil {
+			return fail(err)
+		}
+	}
+	return pos, false, exitOK
 }

@@ -52,7 +52,7 @@ func cmdRepl(args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	fs := newRunFlags("repl", "repl [flags]",
 		"Interactive Lua against the chain, with completion, multi-line input and\npersistent history (in $BTSCRIPT_HISTORY, or the user config directory).\n--timeout applies to each chunk; --block pins every chunk; Ctrl-C cancels the\nrunning chunk, Ctrl-D exits. Type :help inside for the keys.", &o, stderr)
-	rest, done, code := parseRunArgs(fs, &o, args, stderr)
+	rest, done, code := parseRunArgs(fs, &o, args, stderr, false)
 	if done {
 		return code
 	}

@@ -13,11 +13,14 @@ import (
 
 // commonFlagsHelp documents the flags shared by run, eval and repl.
 const commonFlagsHelp = `
-Flags go before FILE or CODE; every argument after FILE is passed to the
-script (as ... and arg). Each flag can also be set by an environment
-variable (the flag wins): BTSCRIPT_NETWORK, BTSCRIPT_FALLBACK (comma-separated),
-BTSCRIPT_BLOCK, BTSCRIPT_TIMEOUT, BTSCRIPT_JSON, BTSCRIPT_ALLOW_IO,
-BTSCRIPT_VERBOSE, BTSCRIPT_RECORD, BTSCRIPT_REPLAY, BTSCRIPT_REPLAY_TEST,
+Flags go before or after FILE or CODE. The arguments after FILE that are
+not btscript's flags are passed to the script (as ... and arg); after "--"
+every argument is the script's, so "run x.lua -- -v" passes -v to it.
+
+Each flag can also be set by an environment variable (the flag wins):
+BTSCRIPT_NETWORK, BTSCRIPT_FALLBACK (comma-separated), BTSCRIPT_BLOCK,
+BTSCRIPT_TIMEOUT, BTSCRIPT_JSON, BTSCRIPT_ALLOW_IO, BTSCRIPT_VERBOSE,
+BTSCRIPT_RECORD, BTSCRIPT_REPLAY, BTSCRIPT_REPLAY_TEST, BTSCRIPT_ARCHIVE,
 BTSCRIPT_NO_CACHE (booleans take true/false/1/0). Metadata is cached in
 $BTSCRIPT_CACHE_DIR, or <user cache dir>/btscript/metadata; --record and
 --replay never use the cache, so that a recording holds everything it needs.
@@ -40,9 +43,11 @@ func newRunFlags(name, synopsis, about string, o *runOptions, stderr io.Writer) 
 }
 
 // parseRunArgs parses the common flags and the environment, returning the
-// positional arguments.
-func parseRunArgs(fs *flag.FlagSet, o *runOptions, args []string, stderr io.Writer) ([]string, bool, int) {
-	if done, code := parseFlags(fs, args, stderr); done {
+// positional arguments; extra lets arguments after the first that are not
+// btscript's flags through as positional ones.
+func parseRunArgs(fs *flag.FlagSet, o *runOptions, args []string, stderr io.Writer, extra bool) ([]string, bool, int) {
+	pos, done, code := parseFlags(fs, args, stderr, extra)
+	if done {
 		return nil, true, code
 	}
 	if err := applyEnv(fs); err != nil {
@@ -53,7 +58,7 @@ func parseRunArgs(fs *flag.FlagSet, o *runOptions, args []string, stderr io.Writ
 		fmt.Fprintf(stderr, "btscript %s: %v\n", fs.Name(), err)
 		return nil, true, exitUsage
 	}
-	return fs.Args(), false, exitOK
+	return pos, false, exitOK
 }
 
 // cmdRun runs a Lua script file.
@@ -61,7 +66,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	fs := newRunFlags("run", "run [flags] FILE [args...]",
 		"Runs the Lua script FILE against the chain and prints its return values\n(pretty, or JSON with --json). Use - as FILE to read the script from stdin.", &o, stderr)
-	rest, done, code := parseRunArgs(fs, &o, args, stderr)
+	rest, done, code := parseRunArgs(fs, &o, args, stderr, true)
 	if done {
 		return code
 	}
@@ -117,7 +122,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	fs := newRunFlags("eval", "eval [flags] 'CODE'",
 		"Runs CODE as a REPL line would: an expression prints its value(s),\nstatements print what they return.", &o, stderr)
-	rest, done, code := parseRunArgs(fs, &o, args, stderr)
+	rest, done, code := parseRunArgs(fs, &o, args, stderr, false)
 	if done {
 		return code
 	}

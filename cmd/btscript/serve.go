@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -37,24 +36,33 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:0", "listen on `HOST:PORT` (port 0 picks a free one)")
 	public := fs.Bool("public", false, "allow an address other than loopback (the node is then reachable from other machines)")
 	verbose := fs.Bool("v", false, "log each request to stderr")
+	var meta metadataFlags
+	meta.add(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: btscript serve [flags] FILE
+		fmt.Fprintf(stderr, `Usage: btscript serve FILE [flags]
 
 Serves a recording (one made with --record, or the bittensor SDK's
 recorded-rpc.json with --test NAME) as a websocket JSON-RPC node, and prints
 its ws:// URL on stdout once listening. Requests the recording cannot answer
 get a JSON-RPC error naming them. Metadata files of an SDK recording are
-looked up in the recording's folder. Stops on Ctrl-C or SIGTERM.
+looked up in the recording's folder unless named by flags. Flags go before
+or after FILE. Stops on Ctrl-C or SIGTERM.
+
+Memory stays bounded whatever clients send: a request over %d MiB gets a
+JSON-RPC error (-32600), at most %d requests across all connections (%d
+of them over 64 KiB) are read or answered at once, and past that the
+server stops reading until one finishes.
 
 Flags:
-`)
+`, rpc.DefaultMaxRequestSize>>20, rpc.DefaultMaxServerInFlight, rpc.DefaultMaxLargeRequests)
 		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
-	if done, code := parseFlags(fs, args, stderr); done {
+	pos, done, code := parseFlags(fs, args, stderr, false)
+	if done {
 		return code
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "btscript serve: give exactly one recording FILE (run 'btscript serve -h')")
 		return exitUsage
 	}
@@ -67,12 +75,16 @@ Flags:
 		fmt.Fprintf(stderr, "btscript serve: --addr %s is not a loopback address: give --public to serve other machines\n", *addr)
 		return exitUsage
 	}
-	path := fs.Arg(0)
+	path := pos[0]
 	if _, err := os.Stat(path); err != nil {
 		fmt.Fprintf(stderr, "btscript serve: %v\n", unwrapPathError(err))
 		return exitUsage
 	}
-	book, err := record.Load(path, *test, filepath.Dir(path))
+	book, err := loadRecording(path, *test, meta)
+	if isUsage(err) {
+		fmt.Fprintf(stderr, "btscript serve: %v\n", err)
+		return exitUsage
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "btscript serve: %s\n", oneLine(err.Error()))
 		return exitScript

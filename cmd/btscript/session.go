@@ -87,9 +87,18 @@ type session struct {
 // engine. ctx bounds the --block lookup only.
 func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*session, error) {
 	s := &session{opts: o, stdout: stdout, stderr: stderr}
+	if o.record != "" {
+		// Checked and opened before anything else, so that a path that
+		// cannot take the recording costs no work and sends no request.
+		rec, err := record.Create(o.record)
+		if err != nil {
+			return nil, usagef("--record %v", err)
+		}
+		s.rec = rec
+	}
 	var t rpc.Transport
 	if o.replay != "" {
-		book, err := record.Load(o.replay, o.replayTest, filepath.Dir(o.replay))
+		book, err := loadRecording(o.replay, o.replayTest, o.metadata)
 		if err != nil {
 			return nil, fmt.Errorf("--replay: %w", err)
 		}
@@ -112,6 +121,7 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 		if network == devnetNetwork {
 			n, err := startDevnet(ctx, o.verbose, stderr)
 			if err != nil {
+				s.close()
 				return nil, err
 			}
 			s.node, network = n, n.URL
@@ -122,24 +132,42 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 			return nil, usageError{err.Error()}
 		}
 		t = c.Transport()
+		if arch := defaultArchive(o.network, o.archive); arch != "" {
+			au, _ := chain.Endpoint(arch)
+			if pu, _ := chain.Endpoint(network); au != pu {
+				acfg := cfg
+				acfg.Endpoints = []string{au}
+				ac, err := rpc.New(acfg)
+				if err != nil {
+					c.Close()
+					s.close()
+					return nil, usagef("--archive: %v", err)
+				}
+				fb := &rpc.ArchiveFallback{Primary: t, Archive: ac, ArchiveName: au}
+				if o.verbose {
+					fb.Logger = cfg.Logger
+				}
+				t = fb
+				s.logf("archive endpoint for pruned state: %s", rpc.Redact(au))
+			}
+		}
 		if o.verbose {
 			u, _ := chain.Endpoint(network)
 			if u == o.network || o.network == devnetNetwork {
-				s.logf("endpoint %s (connects on the first request)", u)
+				s.logf("endpoint %s (connects on the first request)", rpc.Redact(u))
 			} else {
-				s.logf("network %s: %s (connects on the first request)", o.network, u)
+				s.logf("network %s: %s (connects on the first request)", o.network, rpc.Redact(u))
 			}
 			for _, f := range o.fallbacks {
 				fu, _ := chain.Endpoint(f)
-				s.logf("fallback: %s", fu)
+				s.logf("fallback: %s", rpc.Redact(fu))
 			}
 		}
 	}
 	if o.verbose {
 		t = &logTransport{next: t, s: s}
 	}
-	if o.record != "" {
-		s.rec = &record.Recorder{}
+	if s.rec != nil {
 		t = record.NewRecording(t, s.rec)
 	}
 	// A recording must hold the metadata it was run with, and a replay must
@@ -230,7 +258,7 @@ func (s *session) close() error {
 		s.node.Stop()
 	}
 	if s.rec != nil {
-		if err := s.rec.Save(s.opts.record); err != nil {
+		if err := s.rec.Finish(); err != nil {
 			return fmt.Errorf("--record: %w", err)
 		}
 		s.logf("saved the recording to %s", s.opts.record)

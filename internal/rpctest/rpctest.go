@@ -42,6 +42,11 @@ type Options struct {
 	// RateLimitProbability answers a request with a JSON-RPC rate-limit
 	// error (code rpc.CodeRateLimited, "Too Many Requests").
 	RateLimitProbability float64
+	// SwallowFirst loses the replies of the first SwallowFirst requests:
+	// each gets a response with an id nobody asked for instead of its own,
+	// while the connection stays alive (pings answered, other requests
+	// served).
+	SwallowFirst int
 
 	// Reject429 answers the first Reject429 websocket upgrades with HTTP
 	// 429 Too Many Requests.
@@ -71,11 +76,12 @@ type Stats struct {
 	Garbage     int            // garbage frames sent
 	WrongIDs    int            // responses with a wrong id sent
 	RateLimits  int            // rate-limit errors returned
+	Swallowed   int            // replies lost on purpose
 }
 
 // Faults returns the number of faults injected.
 func (s Stats) Faults() int {
-	return s.Rejected429 + s.Drops + s.Garbage + s.WrongIDs + s.RateLimits
+	return s.Rejected429 + s.Drops + s.Garbage + s.WrongIDs + s.RateLimits + s.Swallowed
 }
 
 // Server is a running test server. Close it.
@@ -174,6 +180,7 @@ const (
 	faultGarbage
 	faultWrongID
 	faultRateLimit
+	faultSwallow
 )
 
 // admit counts a request, remembers its connection and, when inject is
@@ -198,6 +205,9 @@ func (s *Server) admit(ctx context.Context, method string, inject bool) (fault, 
 	}
 	o := s.opts
 	switch {
+	case s.st.Swallowed < o.SwallowFirst:
+		s.st.Swallowed++
+		return faultSwallow, p
 	case o.DropEvery > 0 && s.st.Requests%o.DropEvery == 0:
 		s.st.Drops++
 		return faultDrop, p
@@ -260,6 +270,14 @@ func (f faulty) ServeRPC(ctx context.Context, method string, params json.RawMess
 		}
 	case faultRateLimit:
 		return nil, &rpc.Error{Code: rpc.CodeRateLimited, Message: "Too Many Requests"}
+	case faultSwallow:
+		if p != nil {
+			_ = p.WriteRaw([]byte(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":"lost"}`, uint64(wrongID)+1)))
+		}
+		// The real reply never comes: hold the request until the
+		// connection or the server closes.
+		<-ctx.Done()
+		return nil, ctx.Err()
 	}
 	return s.inner.ServeRPC(ctx, method, params)
 }

@@ -1,0 +1,7 @@
+//go:build race
+
+package record
+
+// raceEnabled: the race detector multiplies memory, so RSS bounds do not
+// apply.
+const raceEnabled = true
