@@ -69,7 +69,12 @@ func RegisterAPITypes(t *APITypes) {
 
 // UntypedOutput reports whether method's declared answer is a bare Vec<u8>.
 func UntypedOutput(md *scale.Metadata, m *scale.RuntimeMethod) bool {
-	t := md.Type(m.Output)
+	return UntypedType(md, m.Output)
+}
+
+// UntypedType reports whether type id is a bare byte sequence (Vec<u8>).
+func UntypedType(md *scale.Metadata, id int) bool {
+	t := md.Type(id)
 	if t == nil || t.Def != scale.DefSequence {
 		return false
 	}

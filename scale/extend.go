@@ -96,6 +96,13 @@ func (x *Extended) Decode(expr string, b []byte) (Value, error) {
 	return x.md.Decode(id, b)
 }
 
+// TypeID returns the id of a type expression given to Extend, for
+// Metadata().Encode and the other id-based methods.
+func (x *Extended) TypeID(expr string) (int, bool) {
+	id, ok := x.ids[expr]
+	return id, ok
+}
+
 // Metadata returns the extended metadata (m's types and the new ones).
 func (x *Extended) Metadata() *Metadata { return x.md }
 
@@ -127,6 +134,9 @@ func (b *typeBuilder) expr(s string) (int, error) {
 		return 0, fmt.Errorf("type expression of %d bytes is longer than %d", len(s), maxTypeExpr)
 	}
 	if id, ok := b.built[s]; ok {
+		if id < 0 {
+			return 0, fmt.Errorf("struct %s contains itself", s)
+		}
 		return id, nil
 	}
 	b.depth++

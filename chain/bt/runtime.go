@@ -2,6 +2,7 @@ package bt
 
 import (
 	"context"
+	"slices"
 	"fmt"
 	"strings"
 
@@ -82,7 +83,7 @@ func callAPI(ctx context.Context, c *chain.Client, hash, api string, args func(m
 	}
 	var a []any
 	if args != nil {
-		a = args(m.Name)
+		a = accountBytes(c, ctx, hash, m, args(m.Name))
 	}
 	return c.Call(ctx, hash, api, m.Name, a...)
 }
@@ -90,4 +91,36 @@ func callAPI(ctx context.Context, c *chain.Client, hash, api string, args func(m
 // fixed returns an args function giving the same arguments to every method.
 func fixed(args ...any) func(string) []any {
 	return func(string) []any { return args }
+}
+
+// accountBytes passes an address as its 32 public-key bytes where the
+// method takes a bare Vec<u8> (older subtensor runtimes take accounts so),
+// as the SDK did; encoding the address text would ask about no account.
+func accountBytes(c *chain.Client, ctx context.Context, hash string, m *scale.RuntimeMethod, args []any) []any {
+	md, err := c.Metadata(ctx, hash)
+	if err != nil {
+		return args
+	}
+	var out []any
+	for i, in := range m.Inputs {
+		if i >= len(args) {
+			break
+		}
+		s, ok := args[i].(string)
+		if !ok || !chain.UntypedType(md, in.Type) {
+			continue
+		}
+		pub, _, err := scale.SS58Decode(s)
+		if err != nil {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(args)
+		}
+		out[i] = pub
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
