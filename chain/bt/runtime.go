@@ -2,8 +2,8 @@ package bt
 
 import (
 	"context"
-	"slices"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/btscript/btscript/chain"
