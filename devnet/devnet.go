@@ -123,7 +123,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("devnet: build block mode %q is not Batch, Instant or Manual", opts.BuildBlockMode)
 	}
 	if opts.Port != 0 {
-		if err := portFree(opts.Port); err != nil {
+		if err := CheckPort(opts.Port); err != nil {
 			return nil, err
 		}
 	}
@@ -323,9 +323,10 @@ func (n *Node) Stop() error {
 // Done is closed when the node process has exited.
 func (n *Node) Done() <-chan struct{} { return n.done }
 
-// portFree reports an error wrapping ErrPortInUse when the port cannot be
-// bound on 127.0.0.1.
-func portFree(port int) error {
+// CheckPort reports an error wrapping ErrPortInUse when port is taken on
+// 127.0.0.1 (Start checks it too; a command checks first to fail before it
+// says it is starting).
+func CheckPort(port int) error {
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {

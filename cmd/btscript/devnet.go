@@ -120,6 +120,12 @@ Flags:
 	if *verbose {
 		opts.Log = stderr
 	}
+	if *port != 0 {
+		if err := devnet.CheckPort(*port); err != nil {
+			fmt.Fprintf(stderr, "btscript devnet: --port %s\n", strings.TrimPrefix(oneLine(err.Error()), "devnet: "))
+			return exitUsage
+		}
+	}
 	if opts.Spec != "" {
 		fmt.Fprintf(stderr, "btscript devnet: starting %s\n", opts.Spec)
 	} else {
