@@ -116,10 +116,10 @@ func TestInstallRedoesUnfinishedInstalls(t *testing.T) {
 
 func TestInstallFailures(t *testing.T) {
 	for _, tc := range []struct {
-		name       string
-		node, npm  string
-		fail       bool
-		want       string
+		name        string
+		node, npm   string
+		fail        bool
+		want        string
 		nodeMissing bool
 	}{
 		{name: "node missing", npm: "10.0.0", want: "devnet: Chopsticks needs Node.js and npm (Node.js 20 or newer), and node is not on the PATH: install Node.js", nodeMissing: true},
