@@ -205,12 +205,12 @@ func TestFetchSpec(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	defer func(u string) { specURL = u }(specURL)
+	var specURL string
 
 	t.Run("wrong bytes are refused", func(t *testing.T) {
 		specURL = srv.URL + "/spec"
 		dir := t.TempDir()
-		_, err := FetchSpec(context.Background(), dir)
+		_, err := FetchSpec(context.Background(), dir, specURL)
 		if !errors.Is(err, ErrNoSpec) || !strings.Contains(err.Error(), "want "+SpecSHA256) || !strings.Contains(err.Error(), "BTSCRIPT_TESTDATA") {
 			t.Fatalf("got %v", err)
 		}
@@ -224,7 +224,7 @@ func TestFetchSpec(t *testing.T) {
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			specURL = srv.URL + tc.path
-			_, err := FetchSpec(context.Background(), t.TempDir())
+			_, err := FetchSpec(context.Background(), t.TempDir(), specURL)
 			if !errors.Is(err, ErrNoSpec) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "BTSCRIPT_TESTDATA") {
 				t.Fatalf("got %v", err)
 			}
@@ -234,7 +234,7 @@ func TestFetchSpec(t *testing.T) {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
 		specURL = "http://" + l.Addr().String() + "/x"
 		l.Close()
-		_, err := FetchSpec(context.Background(), t.TempDir())
+		_, err := FetchSpec(context.Background(), t.TempDir(), specURL)
 		if !errors.Is(err, ErrNoSpec) || !strings.Contains(err.Error(), "point BTSCRIPT_TESTDATA at the shared chain data") {
 			t.Fatalf("got %v", err)
 		}
@@ -252,19 +252,19 @@ func TestFetchSpec(t *testing.T) {
 		specURL = srv.URL + "/spec"
 		cache := t.TempDir()
 		before := hits
-		p, err := FetchSpec(context.Background(), cache)
+		p, err := FetchSpec(context.Background(), cache, specURL)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if b, _ := os.ReadFile(p); digest(b) != SpecSHA256 {
 			t.Fatal("kept file differs")
 		}
-		if _, err := FetchSpec(context.Background(), cache); err != nil || hits != before+1 {
+		if _, err := FetchSpec(context.Background(), cache, specURL); err != nil || hits != before+1 {
 			t.Fatalf("second call: %v, %d downloads", err, hits-before)
 		}
 		// A damaged copy is fetched again.
 		os.WriteFile(p, []byte("{}"), 0o644)
-		if _, err := FetchSpec(context.Background(), cache); err != nil || hits != before+2 {
+		if _, err := FetchSpec(context.Background(), cache, specURL); err != nil || hits != before+2 {
 			t.Fatalf("damaged copy: %v, %d downloads", err, hits-before)
 		}
 		var v map[string]any

@@ -33,14 +33,14 @@ const (
 // nor fetched.
 var ErrNoSpec = errors.New("devnet: no chain spec")
 
-// specURL is SpecURL; tests point it at a loopback server.
-var specURL = SpecURL
-
 // FetchSpec returns the path of the default chain spec in the cache folder
-// dir ("" for <user cache dir>/btscript), downloading it from SpecURL on
-// first use. The file is checked against SpecSHA256 before it is kept, and
-// again each time it is used.
-func FetchSpec(ctx context.Context, dir string) (string, error) {
+// dir ("" for <user cache dir>/btscript), downloading it from url (""
+// for SpecURL; a mirror) on first use. The file is checked against
+// SpecSHA256 before it is kept, and again each time it is used.
+func FetchSpec(ctx context.Context, dir, url string) (string, error) {
+	if url == "" {
+		url = SpecURL
+	}
 	if dir == "" {
 		c, err := os.UserCacheDir()
 		if err != nil {
@@ -54,12 +54,12 @@ func FetchSpec(ctx context.Context, dir string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, specFetchTimeout)
 	defer cancel()
-	b, err := download(ctx, specURL)
+	b, err := download(ctx, url)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v; point BTSCRIPT_TESTDATA at the shared chain data (it holds %s) or give --spec FILE", ErrNoSpec, err, SpecFile)
 	}
 	if d := digest(b); d != SpecSHA256 {
-		return "", fmt.Errorf("%w: %s has sha256 %s, want %s; point BTSCRIPT_TESTDATA at the shared chain data or give --spec FILE", ErrNoSpec, specURL, d, SpecSHA256)
+		return "", fmt.Errorf("%w: %s has sha256 %s, want %s; point BTSCRIPT_TESTDATA at the shared chain data or give --spec FILE", ErrNoSpec, url, d, SpecSHA256)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrNoSpec, err)

@@ -173,5 +173,5 @@ func defaultSpec(ctx context.Context) (string, error) {
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	}
-	return devnet.FetchSpec(ctx, "")
+	return devnet.FetchSpec(ctx, "", getenv("BTSCRIPT_SPEC_URL"))
 }

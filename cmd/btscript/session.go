@@ -44,7 +44,7 @@ const devnetNetwork = "devnet"
 func startDevnet(ctx context.Context, verbose bool, stderr io.Writer) (*devnet.Node, error) {
 	spec, err := defaultSpec(ctx)
 	if err != nil {
-		return nil, usagef("--network devnet: %s", oneLine(err.Error()))
+		return nil, usagef("--network devnet: %s", strings.TrimPrefix(oneLine(err.Error()), "devnet: "))
 	}
 	opts := devnet.Options{Spec: spec, BlockTime: defaultBlockTime}
 	if verbose {
