@@ -45,13 +45,16 @@ const (
 // ErrNodeMissing is the error when Node.js or npm is missing or too old.
 var ErrNodeMissing = errors.New("devnet: Chopsticks needs Node.js and npm")
 
-// DefaultToolsDir returns where Install puts Chopsticks by default.
+// DefaultToolsDir returns where Install puts Chopsticks by default:
+// <user cache dir>/btscript/chopsticks-VERSION-DIGEST, DIGEST naming the
+// lockfile, so that a build with another tree never rewrites a folder that
+// a running node of another build uses.
 func DefaultToolsDir() (string, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("devnet: no user cache directory: %w", err)
 	}
-	return filepath.Join(dir, "btscript", "chopsticks-"+ChopsticksVersion), nil
+	return filepath.Join(dir, "btscript", "chopsticks-"+ChopsticksVersion+"-"+lockDigest()[:12]), nil
 }
 
 // lockDigest identifies the pinned tree; an install records it when done.
@@ -181,6 +184,9 @@ func writeRegular(path string, data []byte) error {
 		return fmt.Errorf("devnet: %w", err)
 	}
 	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
