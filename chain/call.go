@@ -45,7 +45,7 @@ func (c *Client) runtimeCall(ctx context.Context, at, api, method string, args [
 	if err != nil {
 		return scale.Null, err
 	}
-	return m.DecodeOutput(out)
+	return c.callTyped(ctx, hash, md, m, out)
 }
 
 // CallRaw calls a runtime API by its state_call name ("Api_method") with

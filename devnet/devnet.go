@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -35,8 +36,6 @@ const (
 	// Compiling the runtime wasm and building block #1 take a few seconds;
 	// a slow machine under load can take several times that.
 	DefaultStartTimeout = 90 * time.Second
-	// installTimeout bounds an npm install: about two minutes is usual.
-	installTimeout = 10 * time.Minute
 )
 
 // Options configures a node. Exactly one of Spec and Fork is set.
@@ -61,7 +60,14 @@ type Options struct {
 	// StartTimeout bounds the wait for the node to answer; 0 means
 	// DefaultStartTimeout.
 	StartTimeout time.Duration
+	// BlockTime, when positive, builds a block every BlockTime (with
+	// dev_newBlock), as a live chain does every 12 s; 0 builds blocks only
+	// as BuildBlockMode says. It is ignored in Manual mode.
+	BlockTime time.Duration
 }
+
+// ErrPortInUse is the error when the port asked for is taken.
+var ErrPortInUse = errors.New("already in use")
 
 // Node is a running Chopsticks process.
 type Node struct {
@@ -74,60 +80,6 @@ type Node struct {
 	done     chan struct{}
 	waitErr  error
 	stopOnce sync.Once
-}
-
-// DefaultToolsDir returns where Install puts Chopsticks by default.
-func DefaultToolsDir() (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("devnet: no user cache directory: %w", err)
-	}
-	return filepath.Join(dir, "btscript", "chopsticks-"+ChopsticksVersion), nil
-}
-
-// Install makes sure Chopsticks is installed in dir ("" for the default)
-// and returns the path of its executable. Concurrent installs into the same
-// dir, from this or other processes, wait for one another.
-func Install(ctx context.Context, dir string) (string, error) {
-	if dir == "" {
-		var err error
-		if dir, err = DefaultToolsDir(); err != nil {
-			return "", err
-		}
-	}
-	bin := filepath.Join(dir, "node_modules", ".bin", "chopsticks")
-	if isExecutable(bin) {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("devnet: install dir: %w", err)
-	}
-	unlock, err := lockFile(filepath.Join(dir, ".install.lock"))
-	if err != nil {
-		return "", fmt.Errorf("devnet: lock install dir: %w", err)
-	}
-	defer unlock()
-	if isExecutable(bin) { // another process finished while we waited
-		return bin, nil
-	}
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return "", fmt.Errorf("devnet: Chopsticks needs Node.js and npm, and %s is not on the PATH (install Node.js 20 or newer, e.g. apt-get install nodejs npm)", tool)
-		}
-	}
-	ctx, cancel := context.WithTimeout(ctx, installTimeout)
-	defer cancel()
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--prefix", dir,
-		"@acala-network/chopsticks@"+ChopsticksVersion)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("devnet: npm install @acala-network/chopsticks@%s: %w\n%s", ChopsticksVersion, err, tail(out.Bytes(), 2000))
-	}
-	if !isExecutable(bin) {
-		return "", fmt.Errorf("devnet: npm install finished but %s is missing", bin)
-	}
-	return bin, nil
 }
 
 // Start installs Chopsticks if needed, starts a node and waits until it
@@ -170,6 +122,14 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	default:
 		return nil, fmt.Errorf("devnet: build block mode %q is not Batch, Instant or Manual", opts.BuildBlockMode)
 	}
+	if opts.Port != 0 {
+		if err := CheckPort(opts.Port); err != nil {
+			return nil, err
+		}
+	}
+	if opts.BlockTime < 0 {
+		return nil, fmt.Errorf("devnet: block time %v is negative", opts.BlockTime)
+	}
 	bin, err := Install(ctx, opts.ToolsDir)
 	if err != nil {
 		return nil, err
@@ -191,6 +151,9 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		}
 		n, err := launch(ctx, bin, append(args, "--port", strconv.Itoa(port)), port, opts.Log, deadline, opts.Spec != "")
 		if err == nil {
+			if opts.BlockTime > 0 && opts.BuildBlockMode != "Manual" {
+				go n.buildBlocks(opts.BlockTime)
+			}
 			return n, nil
 		}
 		lastErr = err
@@ -206,8 +169,9 @@ func launch(ctx context.Context, bin string, args []string, port int, log io.Wri
 		log = io.Discard
 	}
 	var early tailBuffer
+	listen := &listenWatch{}
 	cmd := exec.Command(bin, args...)
-	cmd.Stdout = io.MultiWriter(log, &early)
+	cmd.Stdout = io.MultiWriter(log, &early, listen)
 	cmd.Stderr = cmd.Stdout
 	setProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
@@ -239,7 +203,14 @@ func launch(ctx context.Context, bin string, args []string, port int, log io.Wri
 			return nil, fmt.Errorf("devnet: start: %w", ctx.Err())
 		case <-time.After(250 * time.Millisecond):
 		}
-		if n.ready(fromSpec) {
+		// Chopsticks moves to the next port when the one asked for is taken
+		// by the time it binds: the node is ours only on the port it says.
+		if p := listen.port(); p != 0 && p != port {
+			close(stopOnDone)
+			n.Stop()
+			return nil, fmt.Errorf("devnet: 127.0.0.1:%d is %w: it was taken when the node started, which moved to %d", port, ErrPortInUse, p)
+		}
+		if listen.port() == port && n.ready(fromSpec) {
 			close(stopOnDone)
 			go func() { // still stop the node when the caller's ctx ends
 				select {
@@ -351,6 +322,87 @@ func (n *Node) Stop() error {
 
 // Done is closed when the node process has exited.
 func (n *Node) Done() <-chan struct{} { return n.done }
+
+// CheckPort reports an error wrapping ErrPortInUse when port is taken on
+// 127.0.0.1 (Start checks it too; a command checks first to fail before it
+// says it is starting).
+func CheckPort(port int) error {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("devnet: 127.0.0.1:%d is %w: give another port, or 0 to pick a free one", port, ErrPortInUse)
+		}
+		return fmt.Errorf("devnet: cannot listen on 127.0.0.1:%d: %w", port, err)
+	}
+	l.Close()
+	return nil
+}
+
+// buildBlocks asks for a block every d until the node stops. A build that
+// fails is tried again at the next tick.
+func (n *Node) buildBlocks(d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-n.done
+		cancel()
+	}()
+	for {
+		select {
+		case <-n.done:
+			return
+		case <-t.C:
+			n.call(ctx, nil, "dev_newBlock")
+		}
+	}
+}
+
+// listenWatch finds the port in Chopsticks' "listening on
+// http://127.0.0.1:PORT" line. It keeps at most one partial line.
+type listenWatch struct {
+	mu    sync.Mutex
+	line  []byte
+	found int
+}
+
+const listenMarker = "listening on http://127.0.0.1:"
+
+func (w *listenWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.found != 0 {
+		return len(p), nil
+	}
+	for _, c := range p {
+		if c != '\n' {
+			if len(w.line) < 4096 {
+				w.line = append(w.line, c)
+			}
+			continue
+		}
+		if i := bytes.Index(w.line, []byte(listenMarker)); i >= 0 {
+			rest := w.line[i+len(listenMarker):]
+			j := 0
+			for j < len(rest) && j < 5 && rest[j] >= '0' && rest[j] <= '9' {
+				j++
+			}
+			if port, err := strconv.Atoi(string(rest[:j])); err == nil && port > 0 && port <= 65535 {
+				w.found = port
+				return len(p), nil
+			}
+		}
+		w.line = w.line[:0]
+	}
+	return len(p), nil
+}
+
+func (w *listenWatch) port() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.found
+}
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -2,6 +2,7 @@ package bt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/btscript/btscript/chain"
@@ -100,7 +101,20 @@ func GetStake(ctx context.Context, c *chain.Client, at, coldkey, hotkey string, 
 		return 0, fmt.Errorf("get_stake: %w", err)
 	}
 	wrap := func(err error) error { return fmt.Errorf("get_stake(%s, %s, %d): %w", coldkey, hotkey, netuid, err) }
-	v, err := resolveAndCall(ctx, c, at, stakeAPI, fixed(hotkey, coldkey, netuid), "get_stake_info_for_hotkey_coldkey_netuid")
+	hash, err := c.Resolve(ctx, at)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	v, err := callAPI(ctx, c, hash, stakeAPI, fixed(hotkey, coldkey, netuid), "get_stake_info_for_hotkey_coldkey_netuid")
+	var missing *MissingAPIError
+	if errors.As(err, &missing) {
+		// Runtimes without it (spec 218) list the coldkey's stakes.
+		b, err := stakeFromColdkeyList(ctx, c, hash, coldkey, hotkey, netuid)
+		if err != nil {
+			return 0, wrap(err)
+		}
+		return b, nil
+	}
 	if err != nil {
 		return 0, wrap(err)
 	}
@@ -171,6 +185,16 @@ func Metagraph(ctx context.Context, c *chain.Client, at string, netuid uint16, m
 		methods = []string{"get_selective_mechagraph", "get_selective_metagraph", "get_mechagraph", "get_metagraph"}
 	}
 	m, err := pickMethod(ctx, c, hash, subnetAPI, methods...)
+	var missing *MissingAPIError
+	if mechid == 0 && errors.As(err, &missing) {
+		// Runtimes before the metagraph API (spec 218): the SDK built the
+		// metagraph from the neurons.
+		v, err := metagraphFromNeurons(ctx, c, hash, netuid)
+		if err != nil {
+			return scale.Null, wrap(err)
+		}
+		return v, nil
+	}
 	if err != nil {
 		return scale.Null, wrap(err)
 	}

@@ -12,8 +12,10 @@
 // API fall back to the older method where the SDK does (the _v2 and
 // mechagraph methods are missing on older runtimes). Older runtimes declare
 // the subtensor runtime APIs as returning bare Vec<u8> with no type
-// information; for those a helper fails with an error saying so rather than
-// guessing the layout of the answer.
+// information; this package registers a type table (chain.APITypes) for
+// those it knows, written from subtensor's structs at that runtime's commit
+// (spec 218), and a helper whose method no table covers fails with an error
+// saying so rather than guessing the layout of the answer.
 //
 // Balances are exact: Balance holds rao in a uint64.
 package bt

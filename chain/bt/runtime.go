@@ -3,6 +3,7 @@ package bt
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/btscript/btscript/chain"
@@ -39,45 +40,36 @@ func (e *MissingAPIError) Error() string {
 	return fmt.Sprintf("runtime %s version %d has no runtime API %s.%s", e.SpecName, e.SpecVersion, e.API, strings.Join(e.Methods, " or ."))
 }
 
-// untyped reports whether type id is a bare byte sequence (Vec<u8>).
-func untyped(md *scale.Metadata, id int) bool {
-	t := md.Type(id)
-	if t == nil || t.Def != scale.DefSequence {
-		return false
-	}
-	e := md.Type(t.Elem)
-	return e != nil && e.Def == scale.DefPrimitive && e.Prim == scale.PrimU8
-}
-
 // pickMethod returns the first of methods that the runtime of block hash
-// declares with a typed answer. A method declared without types is skipped
-// when a later one is typed, and reported otherwise.
+// declares with a typed answer, or with a bare Vec<u8> answer that a
+// registered type table describes (see chain.APITypes). A method declared
+// without types is skipped when a later one is usable, and reported
+// otherwise.
 func pickMethod(ctx context.Context, c *chain.Client, hash, api string, methods ...string) (*scale.RuntimeMethod, error) {
 	md, err := c.Metadata(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
-	var untypedErr error
+	v, err := c.RuntimeVersion(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	var untypedErr *UntypedAPIError
 	for _, name := range methods {
 		m, err := md.Method(api, name)
 		if err != nil {
 			continue
 		}
-		if untyped(md, m.Output) {
+		if chain.UntypedOutput(md, m) && !chain.HasAPIType(v.SpecName, v.SpecVersion, m) {
 			if untypedErr == nil {
-				untypedErr = &UntypedAPIError{API: api, Method: name}
+				untypedErr = &UntypedAPIError{API: api, Method: name, SpecName: v.SpecName, SpecVersion: v.SpecVersion}
 			}
 			continue
 		}
 		return m, nil
 	}
-	v, verr := c.RuntimeVersion(ctx, hash)
-	if verr != nil {
-		return nil, verr
-	}
-	if e, ok := untypedErr.(*UntypedAPIError); ok {
-		e.SpecName, e.SpecVersion = v.SpecName, v.SpecVersion
-		return nil, e
+	if untypedErr != nil {
+		return nil, untypedErr
 	}
 	return nil, &MissingAPIError{API: api, Methods: methods, SpecName: v.SpecName, SpecVersion: v.SpecVersion}
 }
@@ -91,7 +83,7 @@ func callAPI(ctx context.Context, c *chain.Client, hash, api string, args func(m
 	}
 	var a []any
 	if args != nil {
-		a = args(m.Name)
+		a = accountBytes(c, ctx, hash, m, args(m.Name))
 	}
 	return c.Call(ctx, hash, api, m.Name, a...)
 }
@@ -99,4 +91,36 @@ func callAPI(ctx context.Context, c *chain.Client, hash, api string, args func(m
 // fixed returns an args function giving the same arguments to every method.
 func fixed(args ...any) func(string) []any {
 	return func(string) []any { return args }
+}
+
+// accountBytes passes an address as its 32 public-key bytes where the
+// method takes a bare Vec<u8> (older subtensor runtimes take accounts so),
+// as the SDK did; encoding the address text would ask about no account.
+func accountBytes(c *chain.Client, ctx context.Context, hash string, m *scale.RuntimeMethod, args []any) []any {
+	md, err := c.Metadata(ctx, hash)
+	if err != nil {
+		return args
+	}
+	var out []any
+	for i, in := range m.Inputs {
+		if i >= len(args) {
+			break
+		}
+		s, ok := args[i].(string)
+		if !ok || !chain.UntypedType(md, in.Type) {
+			continue
+		}
+		pub, _, err := scale.SS58Decode(s)
+		if err != nil {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(args)
+		}
+		out[i] = pub
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }

@@ -55,13 +55,21 @@ func TestUsageErrors(t *testing.T) {
 		{"devnet bad port", nil, []string{"devnet", "--spec", script, "--port", "70000"}, exitUsage, "--port"},
 		{"devnet missing spec", nil, []string{"devnet", "--spec", "nope.json"}, exitUsage, "nope.json: no such file"},
 		{"devnet bad fork", nil, []string{"devnet", "--fork", "moon"}, exitUsage, "unknown network"},
-		{"devnet no default spec", map[string]string{"BTSCRIPT_TESTDATA": t.TempDir()}, []string{"devnet"}, exitUsage, "no default chain spec"},
+		// No spec in BTSCRIPT_TESTDATA or ../shared, and the download fails
+		// (a closed loopback port; the cache is a fresh folder).
+		{"devnet no default spec", map[string]string{"BTSCRIPT_TESTDATA": t.TempDir(), "BTSCRIPT_SPEC_URL": closedURL(t)}, []string{"devnet"}, exitUsage,
+			"btscript devnet: no chain spec: fetch chain spec: "},
+		{"devnet no default spec names BTSCRIPT_TESTDATA", map[string]string{"BTSCRIPT_SPEC_URL": closedURL(t)}, []string{"devnet"}, exitUsage,
+			"point BTSCRIPT_TESTDATA at the shared chain data (it holds node/subtensor-raonet-spec218.json) or give --spec FILE"},
+		{"run devnet no default spec", map[string]string{"BTSCRIPT_SPEC_URL": closedURL(t)}, []string{"eval", "--network", "devnet", "1"}, exitUsage,
+			"btscript: --network devnet: no chain spec: fetch chain spec: "},
 		{"serve without file", nil, []string{"serve"}, exitUsage, "exactly one recording"},
 		{"serve missing file", nil, []string{"serve", "nope.json"}, exitUsage, "nope.json: no such file"},
 		{"serve public address", nil, []string{"serve", "--addr", "0.0.0.0:0", script}, exitUsage, "--public"},
 		{"serve all interfaces", nil, []string{"serve", "--addr", ":0", script}, exitUsage, "--public"},
 		{"serve bad address", nil, []string{"serve", "--addr", "localhost", script}, exitUsage, "--addr"},
 	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			old := getenv
@@ -272,4 +280,16 @@ func TestInterrupt(t *testing.T) {
 	if stderr.String() != "btscript: interrupted\n" {
 		t.Fatalf("stderr %q", stderr.String())
 	}
+}
+
+// closedURL is an http URL on a loopback port nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://" + l.Addr().String() + "/raonet.json"
+	l.Close()
+	return u
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/devnet"
@@ -15,7 +17,11 @@ import (
 
 // defaultSpecName is the chain spec devnet runs when neither --spec nor
 // --fork is given: the Bittensor runtime at the "rao" upgrade (spec 218).
-const defaultSpecName = "node/subtensor-raonet-spec218.json"
+const defaultSpecName = devnet.SpecFile
+
+// defaultBlockTime is how often the devnet builds a block unless told
+// otherwise: as often as the live chain.
+const defaultBlockTime = 12 * time.Second
 
 // defaultDevnetPort is the port of the "local" network, so that
 // "btscript run --network local" reaches a devnet started without --port.
@@ -35,7 +41,8 @@ func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fork := fs.String("fork", "", "fork the live `NETWORK` (finney, test, archive, or a ws(s):// URL) at its head")
 	port := fs.Int("port", defaultDevnetPort, "listen on 127.0.0.1:`N` (0 picks a free port)")
 	plant := fs.String("plant", "", "plant the storage in `FILE` (JSON or YAML, Chopsticks --import-storage) at start")
-	mode := fs.String("block-mode", "", "block building: Batch (Chopsticks' default: a block per batch of extrinsics), Instant, or Manual (only on dev_newBlock)")
+	mode := fs.String("block-mode", "", "block building: Batch (Chopsticks' default: a block per batch of extrinsics), Instant, or Manual (only on dev_newBlock, no timer)")
+	blockTime := fs.Duration("block-time", defaultBlockTime, "build a block every `DUR` (0: only as --block-mode says)")
 	verbose := fs.Bool("v", false, "show the node's log on stderr")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: btscript devnet [--spec FILE | --fork NETWORK] [flags]
@@ -46,7 +53,10 @@ answers. Stops on Ctrl-C or SIGTERM. Chopsticks is installed from npm into the
 user cache on first use (needs Node.js and npm).
 
 Without --spec or --fork it runs %s from
-$BTSCRIPT_TESTDATA, or from ../shared/testdata beside the working directory.
+$BTSCRIPT_TESTDATA, or from ../shared/testdata beside the working directory,
+or else a copy fetched once into the user cache from the subtensor
+repository. A block is built every --block-time (12s) unless --block-mode
+is Manual.
 
 Flags:
 `, defaultSpecName)
@@ -75,7 +85,11 @@ Flags:
 		fmt.Fprintf(stderr, "btscript devnet: --block-mode %q: use Batch, Instant or Manual\n", *mode)
 		return exitUsage
 	}
-	opts := devnet.Options{Port: *port, Plant: *plant, BuildBlockMode: *mode}
+	if *blockTime < 0 {
+		fmt.Fprintf(stderr, "btscript devnet: --block-time %v is negative\n", *blockTime)
+		return exitUsage
+	}
+	opts := devnet.Options{Port: *port, Plant: *plant, BuildBlockMode: *mode, BlockTime: *blockTime}
 	switch {
 	case *fork != "":
 		u, err := chain.Endpoint(*fork)
@@ -91,9 +105,9 @@ Flags:
 		}
 		opts.Spec = *spec
 	default:
-		found, err := defaultSpec()
+		found, err := defaultSpec(ctx)
 		if err != nil {
-			fmt.Fprintf(stderr, "btscript devnet: %v\n", err)
+			fmt.Fprintf(stderr, "btscript devnet: %s\n", strings.TrimPrefix(oneLine(err.Error()), "devnet: "))
 			return exitUsage
 		}
 		opts.Spec = found
@@ -107,6 +121,12 @@ Flags:
 	if *verbose {
 		opts.Log = stderr
 	}
+	if *port != 0 {
+		if err := devnet.CheckPort(*port); err != nil {
+			fmt.Fprintf(stderr, "btscript devnet: --port %s\n", strings.TrimPrefix(oneLine(err.Error()), "devnet: "))
+			return exitUsage
+		}
+	}
 	if opts.Spec != "" {
 		fmt.Fprintf(stderr, "btscript devnet: starting %s\n", opts.Spec)
 	} else {
@@ -118,7 +138,10 @@ Flags:
 			fmt.Fprintln(stderr, "btscript devnet: interrupted")
 			return exitInterrupted
 		}
-		fmt.Fprintf(stderr, "btscript devnet: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "btscript devnet: %s\n", strings.TrimPrefix(oneLine(err.Error()), "devnet: "))
+		if errors.Is(err, devnet.ErrPortInUse) {
+			return exitUsage
+		}
 		return exitScript
 	}
 	fmt.Fprintln(stdout, node.URL)
@@ -137,20 +160,19 @@ Flags:
 }
 
 // defaultSpec finds the default chain spec: in $BTSCRIPT_TESTDATA, else in
-// ../shared/testdata relative to the working directory.
-func defaultSpec() (string, error) {
-	var tried []string
+// ../shared/testdata relative to the working directory, else in the user
+// cache, fetched from the subtensor repository on first use (checked
+// against its sha256).
+func defaultSpec(ctx context.Context) (string, error) {
 	if dir := getenv("BTSCRIPT_TESTDATA"); dir != "" {
 		p := filepath.Join(dir, defaultSpecName)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
-		tried = append(tried, p)
 	}
 	p := filepath.Join("..", "shared", "testdata", defaultSpecName)
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	}
-	tried = append(tried, p)
-	return "", fmt.Errorf("no --spec or --fork given and no default chain spec found (looked for %v): give --spec FILE or --fork finney", tried)
+	return devnet.FetchSpec(ctx, "", getenv("BTSCRIPT_SPEC_URL"))
 }

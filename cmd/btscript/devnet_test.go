@@ -12,10 +12,11 @@ import (
 )
 
 // TestDevnetCommand starts "btscript devnet" as a process, queries the
-// chain it serves, and stops it with Ctrl-C (SIGINT).
+// chain it serves, watches it build blocks on its default 12 s timer, and
+// stops it with Ctrl-C (SIGINT).
 func TestDevnetCommand(t *testing.T) {
 	spec := testdata.Path(t, testdata.RaonetSpec)
-	cmd := child(t, "devnet", "--spec", spec, "--port", "0", "--block-mode", "Manual")
+	cmd := child(t, "devnet", "--spec", spec, "--port", "0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -40,10 +41,25 @@ func TestDevnetCommand(t *testing.T) {
 	if !strings.HasPrefix(url, "ws://127.0.0.1:") {
 		t.Fatalf("url %q; stderr:\n%s", url, stderr.String())
 	}
-	r := bts(t, "eval", "--network", url, "chain.block_number(), chain.runtime_version().spec_version")
-	if r.code != exitOK || r.stdout != "1\n218\n" {
+	r := bts(t, "eval", "--network", url, "chain.block_number() >= 1, chain.runtime_version().spec_version")
+	if r.code != exitOK || r.stdout != "true\n218\n" {
 		t.Fatalf("query the devnet: %+v", r)
 	}
+	// The port it printed is the one it serves; asking for it again is a
+	// usage error naming the port.
+	port := url[strings.LastIndex(url, ":")+1:]
+	r = bts(t, "devnet", "--spec", spec, "--port", port)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "btscript devnet: --port 127.0.0.1:"+port+" is already in use: give another port, or 0 to pick a free one") {
+		t.Fatalf("devnet on a taken port: %+v", r)
+	}
+	checkOneLine(t, r.stderr)
+	// Blocks come on the timer: watch_blocks.lua 3 ends by itself.
+	began := time.Now()
+	r = bts(t, "run", "--network", url, "--timeout", "80s", scriptPath(t, "watch_blocks.lua"), "3")
+	if r.code != exitOK || strings.Count(r.stdout, "\n") != 3 {
+		t.Fatalf("watch_blocks.lua 3: %+v", r)
+	}
+	t.Logf("watch_blocks.lua 3 took %v", time.Since(began).Round(time.Second))
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

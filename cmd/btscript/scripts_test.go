@@ -117,13 +117,13 @@ func TestScripts(t *testing.T) {
 			want: []string{"btscript: usage: btscript run scripts/balances.lua ADDRESS"}},
 		{name: "hyperparameters", script: "hyperparameters.lua", args: []string{"2"}, want: []string{
 			"subnet 2 hyperparameters at block",
-			"(from storage)",
+			"(from runtime API)",
 			"kappa                          1234",
 			"tempo                          360",
 		}},
 		{name: "hyperparameters json", flags: []string{"--json"}, script: "hyperparameters.lua", args: []string{"2"}, check: func(t *testing.T, stdout string) {
 			doc := decodeJSON(t, stdout)
-			if jsonText(path(t, doc, "hyperparameters", "kappa")) != "1234" || jsonText(doc["source"]) != "storage" {
+			if jsonText(path(t, doc, "hyperparameters", "kappa")) != "1234" || jsonText(doc["source"]) != "runtime API" {
 				t.Errorf("hyperparameters = %v", doc)
 			}
 		}},
@@ -135,12 +135,14 @@ func TestScripts(t *testing.T) {
 		}},
 		{name: "metagraph export", flags: []string{"--allow-io"}, script: "metagraph_export.lua", args: []string{"2", out}, want: []string{
 			"subnet 2 at block",
-			"2 neurons (from storage)",
+			"2 neurons (from runtime API)",
 			"wrote " + filepath.Join(out, "metagraph-2.csv") + " and " + filepath.Join(out, "metagraph-2.json"),
-			// The runtime's block step rewrites the per-uid vectors planted
-			// (it runs the subnet's epoch), so only keys and stake are fixed.
-			"\n0," + alice + "," + charlie + ",9007199254740993,",
-			"\n1," + bob + "," + dave + ",5000,",
+			// The spec-218 runtime's neurons carry the planted keys; their
+			// stake is the runtime's own (it does not read the planted
+			// TotalHotkeyAlpha), and the block step rewrites the per-uid
+			// vectors, so only keys are fixed.
+			"\n0," + alice + "," + charlie + ",",
+			"\n1," + bob + "," + dave + ",",
 		}, check: func(t *testing.T, _ string) {
 			csv, err := os.ReadFile(filepath.Join(out, "metagraph-2.csv"))
 			if err != nil {
@@ -154,8 +156,26 @@ func TestScripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := decodeJSON(t, string(raw))
-			if jsonText(path(t, doc, "neurons", 0, "stake")) != "9007199254740993" {
+			if jsonText(path(t, doc, "neurons", 0, "hotkey")) != alice || jsonText(path(t, doc, "neurons", 1, "coldkey")) != dave {
 				t.Errorf("json file: %s", raw)
+			}
+		}},
+		{name: "subnets", script: "subnets.lua", want: []string{
+			": 4 subnets, 1 delegates",
+			"     2    360     2/4096   τ12345678.901234567",
+			"     3     99     0/4096          τ1.000000000",
+			"uid 0    " + alice,
+			"uid 1    " + bob,
+		}},
+		{name: "subnets json", flags: []string{"--json"}, script: "subnets.lua", check: func(t *testing.T, stdout string) {
+			doc := decodeJSON(t, stdout)
+			row := subnetRow(t, doc, "2")
+			if jsonText(row["tempo"]) != "360" || jsonText(row["n"]) != "2" || jsonText(row["burn"]) != "12345678901234567" ||
+				jsonText(path(t, row, "neurons", 1, "hotkey")) != bob {
+				t.Errorf("subnet 2 = %v", row)
+			}
+			if jsonText(doc["delegates"]) != "1" {
+				t.Errorf("delegates = %v", doc["delegates"])
 			}
 		}},
 		{name: "metagraph without io", script: "metagraph_export.lua", args: []string{"2"}, want: []string{
@@ -163,7 +183,7 @@ func TestScripts(t *testing.T) {
 		}},
 		{name: "metagraph json", flags: []string{"--json"}, script: "metagraph_export.lua", args: []string{"2"}, check: func(t *testing.T, stdout string) {
 			doc := decodeJSON(t, stdout)
-			if jsonText(path(t, doc, "neurons", 1, "hotkey")) != bob || jsonText(doc["source"]) != "storage" {
+			if jsonText(path(t, doc, "neurons", 1, "hotkey")) != bob || jsonText(doc["source"]) != "runtime API" {
 				t.Errorf("metagraph = %v", doc)
 			}
 		}},

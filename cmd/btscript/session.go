@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -42,27 +41,22 @@ const devnetNetwork = "devnet"
 
 // startDevnet starts the local runtime that --network devnet runs against.
 func startDevnet(ctx context.Context, verbose bool, stderr io.Writer) (*devnet.Node, error) {
-	spec, err := defaultSpec()
+	spec, err := defaultSpec(ctx)
 	if err != nil {
-		return nil, usagef("--network devnet: %v", err)
+		return nil, usagef("--network devnet: %s", strings.TrimPrefix(oneLine(err.Error()), "devnet: "))
 	}
-	opts := devnet.Options{Spec: spec}
+	opts := devnet.Options{Spec: spec, BlockTime: defaultBlockTime}
 	if verbose {
 		opts.Log = stderr
 	}
-	if _, err := os.Stat(filepath.Join(mustToolsDir(), "node_modules", ".bin", "chopsticks")); err != nil {
-		fmt.Fprintln(stderr, "btscript: installing Chopsticks from npm for --network devnet (once, about two minutes)")
+	if !devnet.Installed("") {
+		fmt.Fprintln(stderr, "btscript: installing Chopsticks from npm for --network devnet (once, about 15 seconds)")
 	}
 	n, err := devnet.Start(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("--network devnet: %w", err)
 	}
 	return n, nil
-}
-
-func mustToolsDir() string {
-	d, _ := devnet.DefaultToolsDir()
-	return d
 }
 
 // errInterrupted is the cancellation cause of a run stopped by a signal.
