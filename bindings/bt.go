@@ -2,7 +2,9 @@ package bindings
 
 import (
 	"context"
+	"fmt"
 	"math/big"
+	"sort"
 	"strings"
 
 	"github.com/btscript/btscript/chain/bt"
@@ -11,95 +13,381 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// multi is what a bt helper returns to give Lua several values, as the
+// SDK's tuples.
+type multi []any
+
+// btHelper is a bt read helper: its SDK signature and what it does.
+// custom, when set, reads the arguments instead of the signature.
+type btHelper struct {
+	sig    signature
+	run    func(ctx context.Context, a *callArgs) (any, error)
+	custom func(ctx context.Context, args []any) (*callArgs, error)
+}
+
 // btModule is the bt module: the Bittensor helpers of package bt with the
-// SDK's names and argument orders.
+// SDK's names, argument orders and block argument.
 func (b *binder) btModule() *engine.Module {
 	m := engine.NewModule()
-	type helper func(ctx context.Context, at string, args []any) ([]any, error)
-	add := func(name string, h helper) {
-		m.Async(name, b.chainCall("bt."+name, func(ctx context.Context, args []any) ([]any, error) {
-			at, err := pinned(ctx)
-			if err != nil {
-				return nil, argErr(name, "%s", err)
+	for _, h := range b.btHelpers() {
+		h := h
+		m.Async(h.sig.name, b.chainCall("bt."+h.sig.name, func(ctx context.Context, args []any) ([]any, error) {
+			var a *callArgs
+			var err error
+			if h.custom != nil {
+				a, err = h.custom(ctx, args)
+			} else {
+				a, err = h.sig.parse(ctx, b, args)
 			}
-			return h(ctx, at, args)
-		}))
-	}
-	c := b.c
-	netuidOnly := func(name string, f func(context.Context, string, uint16) (any, error)) {
-		add(name, func(ctx context.Context, at string, args []any) ([]any, error) {
-			netuid, err := u16Arg(name, "netuid", args, 0)
 			if err != nil {
 				return nil, err
 			}
-			v, err := f(ctx, at, netuid)
-			return []any{v}, err
-		})
+			v, err := h.run(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			if mv, ok := v.(multi); ok {
+				return mv, nil
+			}
+			return []any{v}, nil
+		}))
 	}
+	m.Sync("balance", balanceCtor)
+	m.Sync("tao", taoCtor)
+	return m
+}
 
-	add("get_current_block", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		n, err := bt.GetCurrentBlock(ctx, c, at)
-		return []any{n}, err
+// btNames lists the bt module's functions, sorted, for the error on an
+// unknown name.
+func (b *binder) btNames() []string {
+	names := []string{"balance", "tao"}
+	for _, h := range b.btHelpers() {
+		names = append(names, h.sig.name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// orNil gives nil (None in the SDK) when ok is false.
+func orNil(v any, ok bool, err error) (any, error) {
+	if err != nil || !ok {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (b *binder) btHelpers() []btHelper {
+	c := b.c
+	hs := []btHelper{}
+	add := func(spec string, run func(ctx context.Context, a *callArgs) (any, error)) {
+		hs = append(hs, btHelper{sig: parseSignature(spec), run: run})
+	}
+	value := func(v scale.Value, err error) (any, error) { return Value{v}, err }
+
+	add("get_current_block()", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.GetCurrentBlock(ctx, c, a.at)
 	})
-	netuidOnly("tempo", func(ctx context.Context, at string, n uint16) (any, error) { return bt.Tempo(ctx, c, at, n) })
-	netuidOnly("subnetwork_n", func(ctx context.Context, at string, n uint16) (any, error) { return bt.SubnetworkN(ctx, c, at, n) })
-	netuidOnly("immunity_period", func(ctx context.Context, at string, n uint16) (any, error) { return bt.ImmunityPeriod(ctx, c, at, n) })
-	netuidOnly("difficulty", func(ctx context.Context, at string, n uint16) (any, error) { return bt.Difficulty(ctx, c, at, n) })
-	netuidOnly("subnet_exists", func(ctx context.Context, at string, n uint16) (any, error) { return bt.SubnetExists(ctx, c, at, n) })
-	netuidOnly("neurons_lite", func(ctx context.Context, at string, n uint16) (any, error) {
-		v, err := bt.NeuronsLite(ctx, c, at, n)
-		return Value{v}, err
+	add("get_timestamp(block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		ms, err := bt.Timestamp(ctx, c, a.at)
+		return float64(ms) / 1000, err
 	})
-	netuidOnly("get_subnet_hyperparameters", func(ctx context.Context, at string, n uint16) (any, error) {
-		v, err := bt.GetSubnetHyperparameters(ctx, c, at, n)
-		return Value{v}, err
+	// Hyperparameters: nil when the subnet does not exist, as in the SDK.
+	add("tempo(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.Tempo(ctx, c, a.at, a.u16(0)))
 	})
-	add("get_total_subnets", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		n, err := bt.GetTotalSubnets(ctx, c, at)
-		return []any{n}, err
+	add("subnetwork_n(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.SubnetworkN(ctx, c, a.at, a.u16(0)))
 	})
-	add("get_existential_deposit", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		v, err := bt.GetExistentialDeposit(ctx, c, at)
-		return []any{Balance(v)}, err
+	add("immunity_period(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.ImmunityPeriod(ctx, c, a.at, a.u16(0)))
 	})
-	add("get_subnet_burn_cost", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		v, err := bt.GetSubnetBurnCost(ctx, c, at)
-		return []any{Balance(v)}, err
+	add("difficulty(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.Difficulty(ctx, c, a.at, a.u16(0)))
 	})
-	add("get_all_subnets_info", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		v, err := bt.GetAllSubnetsInfo(ctx, c, at)
-		return []any{Value{v}}, err
+	add("recycle(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		v, ok, err := bt.Recycle(ctx, c, a.at, a.u16(0))
+		return orNil(Balance(v), ok, err)
 	})
-	add("get_delegates", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		v, err := bt.GetDelegates(ctx, c, at)
-		return []any{Value{v}}, err
+	add("max_weight_limit(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.MaxWeightLimit(ctx, c, a.at, a.u16(0)))
 	})
-	add("get_balance", func(ctx context.Context, at string, args []any) ([]any, error) {
-		addr, err := addressArg("get_balance", "address", args, 0)
+	add("min_allowed_weights(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.MinAllowedWeights(ctx, c, a.at, a.u16(0)))
+	})
+	add("weights_rate_limit(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.WeightsRateLimit(ctx, c, a.at, a.u16(0)))
+	})
+	add("get_hyperparameter(param_name, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		v, ok, err := bt.Hyperparameter(ctx, c, a.at, a.str(0), a.u16(1))
+		if err != nil {
+			return nil, fmt.Errorf("get_hyperparameter(%s, %d): %w", a.str(0), a.u16(1), err)
+		}
+		return orNil(Value{v}, ok, nil)
+	})
+	add("commit_reveal_enabled(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.CommitRevealEnabled(ctx, c, a.at, a.u16(0))
+	})
+	add("blocks_since_last_step(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.BlocksSinceLastStep(ctx, c, a.at, a.u16(0))
+	})
+	add("get_next_epoch_start_block(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.NextEpochStartBlock(ctx, c, a.at, a.u16(0)))
+	})
+	add("subnet_exists(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.SubnetExists(ctx, c, a.at, a.u16(0))
+	})
+	add("get_total_subnets(block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.GetTotalSubnets(ctx, c, a.at)
+	})
+	subnets := func(ctx context.Context, a *callArgs) (any, error) {
+		n, err := bt.GetSubnets(ctx, c, a.at)
+		return u16s(n), err
+	}
+	add("get_subnets(block?)", subnets)
+	add("get_all_subnets_netuid(block?)", subnets)
+	add("get_subnet_owner_hotkey(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.SubnetOwnerHotkey(ctx, c, a.at, a.u16(0))
+	})
+	add("get_mechanism_count(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.MechanismCount(ctx, c, a.at, a.u16(0))
+	})
+	add("get_existential_deposit(block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		v, err := bt.GetExistentialDeposit(ctx, c, a.at)
+		return Balance(v), err
+	})
+	add("get_subnet_burn_cost(block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		v, err := bt.GetSubnetBurnCost(ctx, c, a.at)
+		return Balance(v), err
+	})
+	add("get_subnet_price(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		v, err := bt.SubnetPrice(ctx, c, a.at, a.u16(0))
+		return Balance(v), err
+	})
+	add("get_subnet_prices(block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		ps, err := bt.SubnetPrices(ctx, c, a.at)
 		if err != nil {
 			return nil, err
 		}
-		v, err := bt.GetBalance(ctx, c, at, addr)
-		return []any{Balance(v)}, err
+		out := make(map[uint16]any, len(ps))
+		for n, p := range ps {
+			out[n] = Balance(p)
+		}
+		return out, nil
 	})
-	add("get_balances", func(ctx context.Context, at string, args []any) ([]any, error) {
-		list := args
-		if len(args) == 1 {
-			if l, ok := args[0].([]any); ok {
-				list = l
-			} else if m, ok := args[0].(map[string]any); ok && len(m) == 0 {
-				list = nil
+	// Runtime API reads.
+	add("neurons_lite(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.NeuronsLite(ctx, c, a.at, a.u16(0)))
+	})
+	add("neurons(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.Neurons(ctx, c, a.at, a.u16(0)))
+	})
+	add("neuron_for_uid(uid, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.NeuronForUID(ctx, c, a.at, a.u16(0), a.u16(1)))
+	})
+	add("get_neuron_for_pubkey_and_subnet(hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.NeuronForPubkeyAndSubnet(ctx, c, a.at, a.str(0), a.u16(1)))
+	})
+	add("get_subnet_hyperparameters(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetSubnetHyperparameters(ctx, c, a.at, a.u16(0)))
+	})
+	add("get_all_subnets_info(block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetAllSubnetsInfo(ctx, c, a.at))
+	})
+	add("get_subnet_info(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetSubnetInfo(ctx, c, a.at, a.u16(0)))
+	})
+	add("subnet(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.Subnet(ctx, c, a.at, a.u16(0)))
+	})
+	add("all_subnets(block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.AllSubnets(ctx, c, a.at))
+	})
+	add("get_delegates(block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetDelegates(ctx, c, a.at))
+	})
+	add("get_delegate_by_hotkey(hotkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetDelegateByHotkey(ctx, c, a.at, a.str(0)))
+	})
+	add("get_delegated(coldkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetDelegated(ctx, c, a.at, a.str(0)))
+	})
+	add("is_hotkey_delegate(hotkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.IsHotkeyDelegate(ctx, c, a.at, a.str(0))
+	})
+	// Accounts and stake.
+	add("get_balance(address, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		v, err := bt.GetBalance(ctx, c, a.at, a.str(0))
+		return Balance(v), err
+	})
+	add("get_stake(coldkey, hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		v, err := bt.GetStake(ctx, c, a.at, a.str(0), a.str(1), a.u16(2))
+		return stakeAmount(v, a.u16(2)), err
+	})
+	add("get_stake_for_hotkey(hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		v, err := bt.StakeForHotkey(ctx, c, a.at, a.str(0), a.u16(1))
+		return stakeAmount(bt.Balance(v), a.u16(1)), err
+	})
+	add("get_stake_for_coldkey_and_hotkey(coldkey, hotkey, netuids?, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		var netuids []uint16
+		if a.has(2) {
+			netuids = a.u16s(2)
+		}
+		m, err := bt.StakeForColdkeyAndHotkey(ctx, c, a.at, a.str(0), a.str(1), netuids)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[uint16]any, len(m))
+		for n, v := range m {
+			out[n] = Value{v}
+		}
+		return out, nil
+	})
+	stakeInfo := func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetStakeInfoForColdkey(ctx, c, a.at, a.str(0)))
+	}
+	add("get_stake_info_for_coldkey(coldkey, block?)", stakeInfo)
+	add("get_stake_for_coldkey(coldkey, block?)", stakeInfo)
+	add("get_owned_hotkeys(coldkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		hs, err := bt.OwnedHotkeys(ctx, c, a.at, a.str(0))
+		return strs(hs), err
+	})
+	add("query_identity(coldkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		id, ok, err := bt.Identity(ctx, c, a.at, a.str(0))
+		if err != nil || !ok {
+			return nil, err
+		}
+		out := make(map[string]any, len(id))
+		for k, v := range id {
+			out[k] = v
+		}
+		return out, nil
+	})
+	// Hotkeys.
+	add("get_delegate_take(hotkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.GetDelegateTake(ctx, c, a.at, a.str(0))
+	})
+	add("get_netuids_for_hotkey(hotkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		n, err := bt.GetNetuidsForHotkey(ctx, c, a.at, a.str(0))
+		return u16s(n), err
+	})
+	add("is_hotkey_registered_any(hotkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.IsHotkeyRegisteredAny(ctx, c, a.at, a.str(0))
+	})
+	add("is_hotkey_registered(hotkey, netuid?, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		var netuid *uint16
+		if a.has(1) {
+			n := a.u16(1)
+			netuid = &n
+		}
+		return bt.IsHotkeyRegistered(ctx, c, a.at, a.str(0), netuid)
+	})
+	add("is_hotkey_registered_on_subnet(hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.IsHotkeyRegisteredOnSubnet(ctx, c, a.at, a.str(0), a.u16(1))
+	})
+	add("get_uid_for_hotkey_on_subnet(hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.GetUIDForHotkeyOnSubnet(ctx, c, a.at, a.str(0), a.u16(1)))
+	})
+	add("get_hotkey_owner(hotkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.HotkeyOwner(ctx, c, a.at, a.str(0)))
+	})
+	add("does_hotkey_exist(hotkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.DoesHotkeyExist(ctx, c, a.at, a.str(0))
+	})
+	add("get_children(hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		ch, err := bt.Children(ctx, c, a.at, a.str(0), a.u16(1))
+		if err != nil {
+			return nil, err
+		}
+		return multi{true, childTable(ch), ""}, nil
+	})
+	add("get_parents(hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		ps, err := bt.Parents(ctx, c, a.at, a.str(0), a.u16(1))
+		return childTable(ps), err
+	})
+	add("blocks_since_last_update(netuid, uid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return orNil(bt.BlocksSinceLastUpdate(ctx, c, a.at, a.u16(0), a.u16(1)))
+	})
+	// Commitments.
+	add("get_commitment(netuid, uid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return bt.GetCommitment(ctx, c, a.at, a.u16(0), a.u16(1))
+	})
+	add("get_all_commitments(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		m, err := bt.AllCommitments(ctx, c, a.at, a.u16(0))
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]any, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return out, nil
+	})
+	add("get_revealed_commitment(netuid, uid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		r, ok, err := bt.RevealedCommitment(ctx, c, a.at, a.u16(0), a.u16(1))
+		return orNil(revealedTable(r), ok, err)
+	})
+	add("get_revealed_commitment_by_hotkey(netuid, hotkey, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		r, ok, err := bt.RevealedCommitmentByHotkey(ctx, c, a.at, a.u16(0), a.str(1))
+		return orNil(revealedTable(r), ok, err)
+	})
+	// Metagraphs, weights and bonds.
+	add("metagraph(netuid, lite?, block?, mechid?)", func(ctx context.Context, a *callArgs) (any, error) {
+		if !a.boolOr(1, true) {
+			return nil, parseSignature("metagraph(netuid, lite?, block?, mechid?)").errorf(
+				"lite=false (weights and bonds in the metagraph) is not supported: read them with bt.weights and bt.bonds, or use bt.neurons")
+		}
+		v, err := bt.Metagraph(ctx, c, a.at, a.u16(0), a.u8(3))
+		return metagraphValue{v}, err
+	})
+	add("get_metagraph_info(netuid, field_indices?, block?, mechid?)", func(ctx context.Context, a *callArgs) (any, error) {
+		var idx []uint16
+		if a.has(1) {
+			idx = a.u16s(1)
+			if idx == nil {
+				idx = []uint16{}
 			}
 		}
+		v, err := bt.MetagraphInfo(ctx, c, a.at, a.u16(0), idx, a.u8(3))
+		return metagraphValue{v}, err
+	})
+	add("weights(netuid, block?, mechid?)", func(ctx context.Context, a *callArgs) (any, error) {
+		rows, err := bt.Weights(ctx, c, a.at, a.u16(0), a.u8(2))
+		return rowsTable(rows), err
+	})
+	add("bonds(netuid, block?, mechid?)", func(ctx context.Context, a *callArgs) (any, error) {
+		rows, err := bt.Bonds(ctx, c, a.at, a.u16(0), a.u8(2))
+		return rowsTable(rows), err
+	})
+	add("get_current_weight_commit_info(netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetCurrentWeightCommitInfo(ctx, c, a.at, a.u16(0), 0))
+	})
+	add("get_timelocked_weight_commits(netuid, block?, mechid?)", func(ctx context.Context, a *callArgs) (any, error) {
+		return value(bt.GetTimelockedWeightCommits(ctx, c, a.at, a.u16(0), a.u8(2)))
+	})
+	hs = append(hs, b.getBalances())
+	return hs
+}
+
+// getBalances is get_balances(*addresses, block?): the addresses as
+// arguments or as one list, and the block last, by position (a number or a
+// 0x hash, which no SS58 address is) or by name.
+func (b *binder) getBalances() btHelper {
+	sig := signature{name: "get_balances", params: []param{{name: "addresses", kind: kAddress}, {name: "block", kind: kBlock, opt: true}}}
+	usage := "bt.get_balances(address, ...[, block])"
+	bad := func(format string, a ...any) error {
+		return &argError{msg: "bt.get_balances: " + fmt.Sprintf(format, a...) + " (usage: " + usage + ")"}
+	}
+	return btHelper{sig: sig, run: func(ctx context.Context, a *callArgs) (any, error) {
+		list := a.vals[0].([]any)
 		addrs := make([]string, len(list))
 		for i := range list {
-			a, err := addressArg("get_balances", "address "+itoa(i+1), list, i)
+			s, err := addressArg("bt.get_balances", "address "+itoa(i+1), list, i)
 			if err != nil {
-				return nil, err
+				return nil, bad("%s", strings.TrimPrefix(err.Error(), "bt.get_balances: "))
 			}
-			addrs[i] = a
+			addrs[i] = s
 		}
-		bals, err := bt.GetBalances(ctx, c, at, addrs...)
+		bals, err := bt.GetBalances(ctx, b.c, a.at, addrs...)
 		if err != nil {
 			return nil, err
 		}
@@ -107,164 +395,98 @@ func (b *binder) btModule() *engine.Module {
 		for i, v := range bals {
 			out[addrs[i]] = Balance(v)
 		}
-		return []any{out}, nil
-	})
-	add("get_stake", func(ctx context.Context, at string, args []any) ([]any, error) {
-		coldkey, err := addressArg("get_stake", "coldkey", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		hotkey, err := addressArg("get_stake", "hotkey", args, 1)
-		if err != nil {
-			return nil, err
-		}
-		netuid, err := u16Arg("get_stake", "netuid", args, 2)
-		if err != nil {
-			return nil, err
-		}
-		v, err := bt.GetStake(ctx, c, at, coldkey, hotkey, netuid)
-		return []any{Balance(v)}, err
-	})
-	add("get_stake_info_for_coldkey", func(ctx context.Context, at string, args []any) ([]any, error) {
-		coldkey, err := addressArg("get_stake_info_for_coldkey", "coldkey", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		v, err := bt.GetStakeInfoForColdkey(ctx, c, at, coldkey)
-		return []any{Value{v}}, err
-	})
-	hotkeyOnly := func(name string, f func(context.Context, string, string) (any, error)) {
-		add(name, func(ctx context.Context, at string, args []any) ([]any, error) {
-			hotkey, err := addressArg(name, "hotkey", args, 0)
-			if err != nil {
-				return nil, err
+		return out, nil
+	}, custom: func(ctx context.Context, args []any) (*callArgs, error) {
+		var block any
+		if n := len(args); n > 0 {
+			if m, ok := args[n-1].(map[string]any); ok && len(m) > 0 {
+				for k, v := range m {
+					if k != "block" {
+						return nil, bad("unknown named argument %q", k)
+					}
+					block = v
+				}
+				args = args[:n-1]
+			} else if isBlockArg(args[n-1]) {
+				block, args = args[n-1], args[:n-1]
 			}
-			v, err := f(ctx, at, hotkey)
-			return []any{v}, err
-		})
-	}
-	hotkeyOnly("get_delegate_by_hotkey", func(ctx context.Context, at, h string) (any, error) {
-		v, err := bt.GetDelegateByHotkey(ctx, c, at, h)
-		return Value{v}, err
-	})
-	hotkeyOnly("get_delegate_take", func(ctx context.Context, at, h string) (any, error) { return bt.GetDelegateTake(ctx, c, at, h) })
-	hotkeyOnly("get_netuids_for_hotkey", func(ctx context.Context, at, h string) (any, error) { return bt.GetNetuidsForHotkey(ctx, c, at, h) })
-	hotkeyOnly("is_hotkey_registered_any", func(ctx context.Context, at, h string) (any, error) { return bt.IsHotkeyRegisteredAny(ctx, c, at, h) })
-	add("is_hotkey_registered", func(ctx context.Context, at string, args []any) ([]any, error) {
-		hotkey, err := addressArg("is_hotkey_registered", "hotkey", args, 0)
-		if err != nil {
-			return nil, err
 		}
-		var netuid *uint16
-		if len(args) > 1 && args[1] != nil {
-			n, err := u16Arg("is_hotkey_registered", "netuid", args, 1)
-			if err != nil {
-				return nil, err
+		list := args
+		if len(args) == 1 {
+			switch x := args[0].(type) {
+			case []any:
+				list = x
+			case map[string]any:
+				list = nil
 			}
-			netuid = &n
 		}
-		ok, err := bt.IsHotkeyRegistered(ctx, c, at, hotkey, netuid)
-		return []any{ok}, err
-	})
-	hotkeyNetuid := func(name string, f func(context.Context, string, string, uint16) (any, error)) {
-		add(name, func(ctx context.Context, at string, args []any) ([]any, error) {
-			hotkey, err := addressArg(name, "hotkey", args, 0)
-			if err != nil {
-				return nil, err
+		a := &callArgs{vals: []any{list, nil}, set: []bool{true, block != nil}}
+		var err error
+		if block != nil {
+			if a.at, err = resolveBlock(ctx, b.c, block); err != nil {
+				return nil, bad("%s", err)
 			}
-			netuid, err := u16Arg(name, "netuid", args, 1)
-			if err != nil {
-				return nil, err
-			}
-			v, err := f(ctx, at, hotkey, netuid)
-			return []any{v}, err
-		})
-	}
-	hotkeyNetuid("is_hotkey_registered_on_subnet", func(ctx context.Context, at, h string, n uint16) (any, error) {
-		return bt.IsHotkeyRegisteredOnSubnet(ctx, c, at, h, n)
-	})
-	hotkeyNetuid("get_uid_for_hotkey_on_subnet", func(ctx context.Context, at, h string, n uint16) (any, error) {
-		uid, ok, err := bt.GetUIDForHotkeyOnSubnet(ctx, c, at, h, n)
-		if !ok {
-			return nil, err
+		} else if a.at, err = pinned(ctx); err != nil {
+			return nil, bad("%s", err)
 		}
-		return uid, err
-	})
-	add("blocks_since_last_update", func(ctx context.Context, at string, args []any) ([]any, error) {
-		netuid, err := u16Arg("blocks_since_last_update", "netuid", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		uid, err := u16Arg("blocks_since_last_update", "uid", args, 1)
-		if err != nil {
-			return nil, err
-		}
-		n, ok, err := bt.BlocksSinceLastUpdate(ctx, c, at, netuid, uid)
-		if err != nil || !ok {
-			return []any{nil}, err
-		}
-		return []any{n}, nil
-	})
-	add("neuron_for_uid", func(ctx context.Context, at string, args []any) ([]any, error) {
-		uid, err := u16Arg("neuron_for_uid", "uid", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		netuid, err := u16Arg("neuron_for_uid", "netuid", args, 1)
-		if err != nil {
-			return nil, err
-		}
-		v, err := bt.NeuronForUID(ctx, c, at, uid, netuid)
-		return []any{Value{v}}, err
-	})
-	add("get_commitment", func(ctx context.Context, at string, args []any) ([]any, error) {
-		netuid, err := u16Arg("get_commitment", "netuid", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		uid, err := u16Arg("get_commitment", "uid", args, 1)
-		if err != nil {
-			return nil, err
-		}
-		s, err := bt.GetCommitment(ctx, c, at, netuid, uid)
-		return []any{s}, err
-	})
-	netuidMech := func(name string, f func(context.Context, string, uint16, uint8) (any, error)) {
-		add(name, func(ctx context.Context, at string, args []any) ([]any, error) {
-			netuid, err := u16Arg(name, "netuid", args, 0)
-			if err != nil {
-				return nil, err
-			}
-			mechid, err := optU8Arg(name, "mechid", args, 1)
-			if err != nil {
-				return nil, err
-			}
-			v, err := f(ctx, at, netuid, mechid)
-			return []any{v}, err
-		})
-	}
-	netuidMech("metagraph", func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
-		v, err := bt.Metagraph(ctx, c, at, n, m)
-		return metagraphValue{v}, err
-	})
-	netuidMech("weights", func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
-		rows, err := bt.Weights(ctx, c, at, n, m)
-		return rowsTable(rows), err
-	})
-	netuidMech("bonds", func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
-		rows, err := bt.Bonds(ctx, c, at, n, m)
-		return rowsTable(rows), err
-	})
-	commits := func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
-		v, err := bt.GetCurrentWeightCommitInfo(ctx, c, at, n, m)
-		return Value{v}, err
-	}
-	netuidMech("get_current_weight_commit_info", commits)
-	netuidMech("get_timelocked_weight_commits", commits)
+		return a, nil
+	}}
+}
 
-	m.Sync("balance", balanceCtor)
-	m.Sync("tao", taoCtor)
-	return m
+// isBlockArg reports whether v reads as a block: a number or a 0x hash.
+func isBlockArg(v any) bool {
+	switch x := v.(type) {
+	case int64, float64, *big.Int:
+		return true
+	case string:
+		return strings.HasPrefix(x, "0x")
+	}
+	return false
+}
+
+func u16s(n []uint16) []any {
+	out := make([]any, len(n))
+	for i, x := range n {
+		out[i] = x
+	}
+	return out
+}
+
+func strs(s []string) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+// childTable renders children or parents as the SDK's
+// {{proportion, hotkey}, ...}.
+func childTable(ch []bt.Child) []any {
+	out := make([]any, len(ch))
+	for i, x := range ch {
+		out[i] = []any{x.Proportion, x.Hotkey}
+	}
+	return out
+}
+
+// revealedTable renders revealed commitments as the SDK's
+// {{block, text}, ...}.
+func revealedTable(r []bt.Revealed) []any {
+	out := make([]any, len(r))
+	for i, x := range r {
+		out[i] = []any{x.Block, x.Text}
+	}
+	return out
+}
+
+// stakeAmount is a stake in its unit: TAO on the root subnet, the
+// subnet's alpha elsewhere.
+func stakeAmount(v bt.Balance, netuid uint16) any {
+	if netuid == 0 {
+		return Balance(v)
+	}
+	return Alpha{Amount: v, Netuid: netuid}
 }
 
 // rowsTable renders weight or bond rows as the SDK's
@@ -366,10 +588,116 @@ type metagraphValue struct{ v scale.Value }
 
 func (m metagraphValue) LuaValue(L *lua.LState) lua.LValue {
 	lv := ToLua(L, m.v)
-	if t, ok := lv.(*lua.LTable); ok {
-		if n := t.RawGetString("num_uids"); n != lua.LNil {
-			t.RawSetString("n", n)
+	t, ok := lv.(*lua.LTable)
+	if !ok {
+		return lv
+	}
+	if n := t.RawGetString("num_uids"); n != lua.LNil {
+		t.RawSetString("n", n)
+	}
+	// Stakes in their units, as the SDK's MetagraphInfo gives them.
+	var netuid uint16
+	if v, ok := m.v.Field("netuid"); ok {
+		u, _ := v.Uint()
+		netuid = uint16(u)
+	}
+	for _, f := range []struct {
+		name string
+		tao  bool
+	}{{"tao_stake", true}, {"alpha_stake", false}, {"total_stake", false}} {
+		v, ok := m.v.Field(f.name)
+		if !ok || v.Kind() != scale.KindSeq {
+			continue
+		}
+		list := L.CreateTable(v.Len(), 0)
+		for i, x := range v.Items() {
+			u, ok := x.Uint()
+			if !ok {
+				list = nil
+				break
+			}
+			if f.tao {
+				list.RawSetInt(i+1, NewBalance(L, bt.Balance(u)))
+			} else {
+				list.RawSetInt(i+1, Alpha{bt.Balance(u), netuid}.LuaValue(L))
+			}
+		}
+		if list != nil {
+			t.RawSetString(f.name, list)
 		}
 	}
-	return lv
+	return t
+}
+// guardBT makes reading an unknown field of the global bt table an error
+// naming it and the closest helpers, where it would be a nil that fails
+// later as "attempt to call a non-function object".
+func (b *binder) guardBT(L *lua.LState) {
+	t, ok := L.GetGlobal("bt").(*lua.LTable)
+	if !ok {
+		return
+	}
+	names := b.btNames()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		key := L.Get(2)
+		name, ok := key.(lua.LString)
+		if !ok {
+			L.Push(lua.LNil)
+			return 1
+		}
+		if near := closest(string(name), names); len(near) > 0 {
+			L.RaiseError("bt has no function '%s' (did you mean %s?)", string(name), strings.Join(near, ", "))
+		}
+		L.RaiseError("bt has no function '%s'", string(name))
+		return 0
+	}))
+	L.SetMetatable(t, mt)
+}
+
+// closest returns up to three of names nearest to s: within an edit
+// distance of a third of its length, or containing it.
+func closest(s string, names []string) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	limit := max(2, len(s)/3)
+	for _, n := range names {
+		d := editDistance(s, n)
+		if d <= limit || (len(s) >= 4 && strings.Contains(n, s)) {
+			cs = append(cs, cand{n, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	var out []string
+	for i := 0; i < len(cs) && i < 3; i++ {
+		out = append(out, "'"+cs[i].name+"'")
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance of a and b, bounded in work by
+// their lengths (names are short).
+func editDistance(a, b string) int {
+	if len(a) > 64 {
+		a = a[:64]
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -27,7 +27,8 @@ func TestDevnet(t *testing.T) {
 	defer cancel()
 	plant := map[string]any{
 		"SubtensorModule": map[string]any{
-			"Tempo":   []any{[]any{[]any{7}, 123}, []any{[]any{11}, 360}},
+			"NetworksAdded": []any{[]any{[]any{7}, true}, []any{[]any{11}, true}},
+			"Tempo":         []any{[]any{[]any{7}, 123}, []any{[]any{11}, 360}},
 			"Keys":    []any{[]any{[]any{7, 3}, bob}},
 			"Weights": []any{[]any{[]any{7, 3}, []any{[]any{3, 65535}, []any{4, 7}}}},
 		},
