@@ -397,6 +397,9 @@ func (b *binder) getBalances() btHelper {
 		}
 		return out, nil
 	}, custom: func(ctx context.Context, args []any) (*callArgs, error) {
+		for len(args) > 0 && args[len(args)-1] == nil {
+			args = args[:len(args)-1] // get_balances(a, b, nil): no block
+		}
 		var block any
 		if n := len(args); n > 0 {
 			if m, ok := args[n-1].(map[string]any); ok && len(m) > 0 {
@@ -628,6 +631,7 @@ func (m metagraphValue) LuaValue(L *lua.LState) lua.LValue {
 	}
 	return t
 }
+
 // guardBT makes reading an unknown field of the global bt table an error
 // naming it and the closest helpers, where it would be a nil that fails
 // later as "attempt to call a non-function object".

@@ -29,8 +29,8 @@ func TestDevnet(t *testing.T) {
 		"SubtensorModule": map[string]any{
 			"NetworksAdded": []any{[]any{[]any{7}, true}, []any{[]any{11}, true}},
 			"Tempo":         []any{[]any{[]any{7}, 123}, []any{[]any{11}, 360}},
-			"Keys":    []any{[]any{[]any{7, 3}, bob}},
-			"Weights": []any{[]any{[]any{7, 3}, []any{[]any{3, 65535}, []any{4, 7}}}},
+			"Keys":          []any{[]any{[]any{7, 3}, bob}},
+			"Weights":       []any{[]any{[]any{7, 3}, []any{[]any{3, 65535}, []any{4, 7}}}},
 		},
 		"Commitments": map[string]any{"CommitmentOf": []any{[]any{[]any{7, bob},
 			map[string]any{"deposit": 0, "block": 1, "info": map[string]any{"fields": []any{map[string]any{"Raw5": "0x68656c6c6f"}}}}}}},

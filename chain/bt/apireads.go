@@ -78,7 +78,9 @@ func orEmpty(v scale.Value) scale.Value {
 // NeuronInfoRuntimeApi.get_neuron(netuid, uid). It is Null when the hotkey
 // is not registered there.
 func NeuronForPubkeyAndSubnet(ctx context.Context, c *chain.Client, at, hotkey string, netuid uint16) (scale.Value, error) {
-	wrap := func(err error) error { return fmt.Errorf("get_neuron_for_pubkey_and_subnet(%s, %d): %w", hotkey, netuid, err) }
+	wrap := func(err error) error {
+		return fmt.Errorf("get_neuron_for_pubkey_and_subnet(%s, %d): %w", hotkey, netuid, err)
+	}
 	hash, err := c.Resolve(ctx, at)
 	if err != nil {
 		return scale.Null, wrap(err)

@@ -292,13 +292,26 @@ func StakeForHotkey(ctx context.Context, c *chain.Client, at, hotkey string, net
 	return u, nil
 }
 
-// Identity returns SubtensorModule.IdentitiesV2(coldkey) with each byte
-// field as text, as the SDK decodes it; ok is false when there is none.
+// Identity returns SubtensorModule.IdentitiesV2(coldkey) (Identities on
+// runtimes before it) with each byte field as text, as the SDK decodes
+// it; ok is false when there is none.
 func Identity(ctx context.Context, c *chain.Client, at, coldkey string) (map[string]string, bool, error) {
 	if err := checkAddress("coldkey", coldkey); err != nil {
 		return nil, false, fmt.Errorf("query_identity: %w", err)
 	}
-	v, err := c.Query(ctx, at, subtensor, "IdentitiesV2", coldkey)
+	hash, err := c.Resolve(ctx, at)
+	if err != nil {
+		return nil, false, fmt.Errorf("query_identity(%s): %w", coldkey, err)
+	}
+	md, err := c.Metadata(ctx, hash)
+	if err != nil {
+		return nil, false, fmt.Errorf("query_identity(%s): %w", coldkey, err)
+	}
+	item := "IdentitiesV2"
+	if _, err := md.Storage(subtensor, item); err != nil {
+		item = "Identities"
+	}
+	v, err := c.Query(ctx, hash, subtensor, item, coldkey)
 	if err != nil {
 		return nil, false, fmt.Errorf("query_identity(%s): %w", coldkey, err)
 	}
