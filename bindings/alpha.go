@@ -64,7 +64,13 @@ func openAlpha(L *lua.LState) {
 			if aok {
 				other = L.Get(2)
 			}
-			L.RaiseError("cannot %s an alpha amount and a %s: convert with .rao first", op, other.Type().String())
+			what := other.Type().String()
+			if _, ok := ToBalance(other); ok {
+				what = "Balance (TAO)"
+			} else if engine.IsInt(other) {
+				what = "exact integer"
+			}
+			L.RaiseError("cannot %s an alpha amount and a %s: convert with .rao first", op, what)
 		}
 		if a.Netuid != b.Netuid {
 			L.RaiseError("cannot %s alpha of subnet %d and alpha of subnet %d", op, a.Netuid, b.Netuid)

@@ -52,10 +52,25 @@ func TestRecordedBT(t *testing.T) {
 				local m = bt.metagraph(1)
 				return m.netuid, m.num_uids, m.n, #m.hotkeys, m.hotkeys[1] == m.hotkeys[1]
 			end)`, "1 1024 1024 1024 true"},
+		{"metagraph stakes", []string{"metagraph"},
+			`return at(6852690, function()
+				local m = bt.metagraph(1)
+				local a, t, s = m.alpha_stake[2], m.tao_stake[2], m.total_stake[2]
+				return tostring(t):sub(1, 2) == "τ", tostring(a):match("^α[0-9]+%.[0-9]+ %(subnet 1%)$") ~= nil,
+					a.netuid, s.netuid, type(a.rao), json.encode({a}) == "[" .. tostring(a.rao) .. "]",
+					select(2, pcall(function() return a + t end)):match("cannot add an alpha amount and a Balance %(TAO%)") ~= nil,
+					(a + a).rao == 2 * a.rao
+			end)`, "true true 1 1 number true true true"},
 		{"get_all_subnets_info", []string{"get_all_subnets_info"},
 			`local s = bt.get_all_subnets_info() return #s, s[1].netuid, s[2].netuid`, "129 0 1"},
 		{"get_existential_deposit", []string{"get_existential_deposit"},
 			`return tostring(bt.get_existential_deposit())`, "τ0.000000500"},
+		// Hyperparameter getters read NetworksAdded(23) = 0x01, then the item.
+		{"recycle", []string{"recycle"}, `local b = bt.recycle(23) return tostring(b), b.rao`, "τ0.000000001 1"}, // Burn 0x0100000000000000
+		{"max_weight_limit", []string{"max_weight_limit"}, `return bt.max_weight_limit(23)`, "1"},                // MaxWeightsLimit 0xffff
+		{"min_allowed_weights", []string{"min_allowed_weights"}, `return bt.min_allowed_weights(23)`, "1"},       // MinAllowedWeights 0x0100
+		{"get_neuron_for_pubkey_and_subnet", []string{"get_neuron_for_pubkey_and_subnet"}, // Uids(14, hotkey) = 0x1d00
+			`local n = bt.get_neuron_for_pubkey_and_subnet("` + hotkey1a33 + `", 14) return n.uid, n.netuid, n.hotkey == "` + hotkey1a33 + `"`, "29 14 true"},
 		{"neurons_lite", []string{"metagraph"},
 			`return at(6852690, function() local n = bt.neurons_lite(1) return #n, n[1024].uid end)`, "1024 1023"},
 	}
