@@ -128,6 +128,22 @@ func (e *Engine) init() {
 		L.Call(top, lua.MultRet)
 		return L.GetTop() - top
 	}))
+	// load takes text too, as in Lua 5.2 and later: the same as loadstring.
+	load := L.GetGlobal("load").(*lua.LFunction)
+	safeLoadstring := L.GetGlobal("loadstring")
+	L.SetGlobal("load", L.NewFunction(func(L *lua.LState) int {
+		fn := lua.LValue(load)
+		if _, ok := L.Get(1).(lua.LString); ok {
+			fn = safeLoadstring
+		}
+		top := L.GetTop()
+		L.Push(fn)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, lua.MultRet)
+		return L.GetTop() - top
+	}))
 
 	// string.rep with a size cap: gopher-lua allocates before any check.
 	strTbl := L.GetGlobal("string").(*lua.LTable)
