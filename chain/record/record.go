@@ -205,12 +205,12 @@ func Load(path, test, metadataDir string) (*Book, error) {
 	if isSDK(data) {
 		return LoadSDK(data, test, metadataDir)
 	}
-	if test != "" {
-		return nil, fmt.Errorf("recording %s: a test name only applies to SDK recordings", path)
-	}
 	f, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if test != "" {
+		return nil, fmt.Errorf("recording %s: a test name only applies to SDK recordings", path)
 	}
 	return NewBook(f.Exchanges), nil
 }
@@ -281,7 +281,11 @@ func describeJSONError(data []byte, err error) error {
 	case errors.As(err, &te):
 		off = te.Offset
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return fmt.Errorf("the file ends early (truncated?): %w", err)
+		last := 1 + strings.Count(string(data), "\n")
+		if strings.HasSuffix(string(data), "\n") {
+			last--
+		}
+		return fmt.Errorf("line %d: the file ends early, inside a value (truncated?): %w", max(last, 1), err)
 	default:
 		return err
 	}
