@@ -44,20 +44,35 @@ func TestReadmeMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	offline := []string{"eval", "--replay", rec, "--replay-test", "tempo"}
+	unfinished := t.TempDir() + "/x.lua"
+	if err := os.WriteFile(unfinished, []byte("local a = 1\nlocal b = 2\nlocal t = {\n  1,\n  2,\n  3,\n  4,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	truncated := t.TempDir() + "/rec.json"
+	data, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(truncated, data[:3000], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	produce := map[string][]string{
-		"btscript run: unknown network":           {"run", "--network", "x", script},
-		"btscript: stdin:1: tempo(1): head":       {"eval", "--network", "ws://127.0.0.1:1", "bt.tempo(1)"},
-		"replay: state_getStorage":                append(offline, `chain.query("System", "Account", "`+alice+`")`),
-		"attempt to compare number with userdata": {"eval", "return 1 < int(2)"},
-		"btscript: script timed out after 30s":    {"eval", "--timeout", "30ms", "sleep(10)"},
-		"timeout after 30s":                       {"eval", "timeout(0.03, function() sleep(10) end)"},
-		"bt.tempo: takes at most 2 arguments":     append(offline, "bt.tempo(1, 2, 3)"),
-		"bt has no function 'tmepo'":              append(offline, "bt.tmepo(1)"),
+		"btscript: x.lua:7: syntax error at the end": {"run", unfinished},
+		"btscript: --replay: rec.json: recording":    {"eval", "--replay", truncated, "1"},
+		"btscript run: unknown network":              {"run", "--network", "x", script},
+		"btscript: stdin:1: tempo(1): head":          {"eval", "--network", "ws://127.0.0.1:1", "bt.tempo(1)"},
+		"replay: state_getStorage":                   append(offline, `chain.query("System", "Account", "`+alice+`")`),
+		"attempt to compare number with userdata":    {"eval", "return 1 < int(2)"},
+		"btscript: script timed out after 30s":       {"eval", "--timeout", "30ms", "sleep(10)"},
+		"timeout after 30s":                          {"eval", "timeout(0.03, function() sleep(10) end)"},
+		"bt.tempo: takes at most 2 arguments":        append(offline, "bt.tempo(1, 2, 3)"),
+		"bt has no function 'tmepo'":                 append(offline, "bt.tmepo(1)"),
 		"cannot add an alpha amount and a Balance": {"eval", "--replay", rec, "--replay-test", "metagraph",
 			"at(6852690, function() local m = bt.metagraph(1) return m.tao_stake[1] + m.alpha_stake[1] end)"},
 	}
 	// The README writes the values a user meets; the test's are shorter.
 	same := map[string]string{
+		"btscript: --replay: rec.json: recording: line 129: the file ends early, inside a value (truncated?): unexpected EOF": "btscript: --replay: …/rec.json: recording: line 129: the file ends early, inside a value (truncated?): unexpected EOF",
 		"btscript: script timed out after 30s": "btscript: script timed out after 30ms",
 		"timeout after 30s":                    "timeout after 0.03s",
 	}
