@@ -100,7 +100,7 @@ func TestBTBlockArgument(t *testing.T) {
 			"OwnedHotkeys":               []any{one([]any{alice}, []any{bob})},
 			"ChildKeys":                  []any{one([]any{bob, 7}, []any{[]any{"18446744073709551615", alice}})},
 			"ParentKeys":                 []any{one([]any{alice, 7}, []any{[]any{"9223372036854775808", bob}})},
-			"TotalHotkeyAlpha":           []any{one([]any{bob, 7}, "1000000000")},
+			"TotalHotkeyAlpha":           []any{one([]any{bob, 7}, "1000000000"), one([]any{bob, 0}, "3000000000")},
 			"Identities":                 []any{one([]any{alice}, ident("alice"))},
 		},
 		"Commitments": map[string]any{"CommitmentOf": []any{one([]any{7, bob}, commit("hello"))}},
@@ -129,7 +129,7 @@ func TestBTBlockArgument(t *testing.T) {
 			"OwnedHotkeys":               []any{one([]any{alice}, []any{bob, alice})},
 			"ChildKeys":                  []any{one([]any{bob, 7}, []any{})},
 			"ParentKeys":                 []any{one([]any{alice, 7}, []any{})},
-			"TotalHotkeyAlpha":           []any{one([]any{bob, 7}, "2000000000")},
+			"TotalHotkeyAlpha":           []any{one([]any{bob, 7}, "2000000000"), one([]any{bob, 0}, "4000000000")},
 			"Identities":                 []any{one([]any{alice}, ident("alicia"))},
 		},
 		"Commitments": map[string]any{"CommitmentOf": []any{one([]any{7, bob}, commit("world"))}},
@@ -218,6 +218,7 @@ func TestBTBlockArgument(t *testing.T) {
 		{"get_children", `json.encode({bt.get_children("` + bob + `", 7, B)})`, `[true,[[1,"` + alice + `"]],""]`, `[true,{},""]`},
 		{"get_parents", `json.encode(bt.get_parents("` + alice + `", 7, B))`, `[[0.5,"` + bob + `"]]`, `{}`},
 		{"get_stake_for_hotkey", `bt.get_stake_for_hotkey("` + bob + `", 7, B)`, "α1.000000000 (subnet 7)", "α2.000000000 (subnet 7)"},
+		{"get_stake_for_hotkey", `bt.get_stake_for_hotkey("` + bob + `", 0, B)`, "τ3.000000000", "τ4.000000000"}, // TAO on the root subnet
 		{"query_identity", `bt.query_identity("` + alice + `", B).name`, "alice", "alicia"},
 		{"get_timestamp", `bt.get_timestamp(B)`, ms(0), ms(1)},
 		// Same at both blocks: read by the block, compared with a pinned read.

@@ -29,8 +29,9 @@ const (
 const historyLimit = 1000
 
 const replHelp = `Type Lua: an expression prints its value(s), statements run.
-A chunk that is not complete yet (an open function, if, table or string)
-continues on the next line; Ctrl-C abandons it.
+A chunk that is not complete yet (an open function, if, table or string,
+or an operator waiting for its operand, as in "1 +") continues on the next
+line; Ctrl-C abandons it. History keeps a multi-line chunk as one entry.
 
   TAB          complete globals, module functions (chain., bt.) and, inside
                the quotes of chain.query("..., pallets, storage items,
