@@ -201,14 +201,12 @@ func SubnetPrices(ctx context.Context, c *chain.Client, at string) (map[uint16]B
 		if !bits.IsInteger() {
 			return fmt.Errorf("AlphaSqrtPrice(%d): expected a fixed-point number, got %s", n, e.Value.String())
 		}
-		p := new(big.Int).Mul(bits.BigInt(), bits.BigInt())
-		p.Mul(p, big.NewInt(RaoPerTao))
-		p.Rsh(p, 128)
-		if !p.IsUint64() {
-			return fmt.Errorf("AlphaSqrtPrice(%d): price %s rao exceeds 2^64", n, p)
+		p, err := PriceFromSqrt(bits.BigInt())
+		if err != nil {
+			return fmt.Errorf("AlphaSqrtPrice(%d): %w", n, err)
 		}
 		if n != 0 {
-			out[uint16(n)] = Balance(p.Uint64())
+			out[uint16(n)] = p
 		}
 		return nil
 	})
@@ -216,6 +214,22 @@ func SubnetPrices(ctx context.Context, c *chain.Client, at string) (map[uint16]B
 		return nil, fmt.Errorf("get_subnet_prices: %w", err)
 	}
 	return out, nil
+}
+
+// PriceFromSqrt returns the price whose square root is the U64F64
+// fixed-point number bits (bits / 2^64), in rao, rounded down: bits² ×
+// 10^9 / 2^128, computed exactly.
+func PriceFromSqrt(bits *big.Int) (Balance, error) {
+	if bits.Sign() < 0 {
+		return 0, fmt.Errorf("negative square root %s", bits)
+	}
+	p := new(big.Int).Mul(bits, bits)
+	p.Mul(p, big.NewInt(RaoPerTao))
+	p.Rsh(p, 128)
+	if !p.IsUint64() {
+		return 0, fmt.Errorf("price %s rao exceeds 2^64", p)
+	}
+	return Balance(p.Uint64()), nil
 }
 
 // StakeForColdkeyAndHotkey returns the stake of coldkey on hotkey in each
