@@ -260,6 +260,12 @@ func TestReplDevnetStaysUp(t *testing.T) {
 	from := len(scr.String())
 	typeKeys(query)
 	waitFor(t, after(from), "100\ttrue\t100\n", time.Minute)
+	// Ctrl-C cancels a running chunk, not the devnet.
+	from = len(scr.String())
+	typeKeys("sleep(10)\r")
+	time.Sleep(700 * time.Millisecond)
+	typeKeys("\x03")
+	waitFor(t, after(from), "interrupted", time.Minute)
 	time.Sleep(30 * time.Second)
 	from = len(scr.String())
 	typeKeys(query)
