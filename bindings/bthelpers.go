@@ -435,4 +435,3 @@ func stakeAmount(v bt.Balance, netuid uint16) any {
 	}
 	return Alpha{Amount: v, Netuid: netuid}
 }
-
