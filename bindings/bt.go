@@ -84,6 +84,9 @@ func itoa(i int) string { return big.NewInt(int64(i)).String() }
 
 // balanceCtor is bt.balance(rao): a Balance from an exact rao amount.
 func balanceCtor(L *lua.LState) int {
+	if n := L.GetTop(); n != 1 {
+		L.RaiseError("bt.balance: takes 1 argument, got %d (usage: bt.balance(rao))", n)
+	}
 	v := L.Get(1)
 	if b, ok := ToBalance(v); ok {
 		L.Push(NewBalance(L, b))
@@ -100,6 +103,9 @@ func balanceCtor(L *lua.LState) int {
 // taoCtor is bt.tao(amount): a Balance from TAO given as a decimal string
 // ("1.5", exact) or a number (rounded to the nearest rao).
 func taoCtor(L *lua.LState) int {
+	if n := L.GetTop(); n != 1 {
+		L.RaiseError("bt.tao: takes 1 argument, got %d (usage: bt.tao(amount))", n)
+	}
 	v := L.Get(1)
 	var rao *big.Int
 	switch x := v.(type) {

@@ -35,6 +35,12 @@ func btNames(t *testing.T, en *env) []string {
 // itself and its usage, before reading anything.
 func TestBTBadArgumentCount(t *testing.T) {
 	en := recorded(t, "tempo")
+	for _, code := range []string{`bt.balance(1, 2)`, `bt.tao()`, `bt.tao("1", "2")`} {
+		name := code[:strings.Index(code, "(")]
+		if msg := en.evalErr(t, "return "+code); !strings.Contains(msg, name+": takes 1 argument, got ") || !strings.Contains(msg, "(usage: "+name+"(") {
+			t.Errorf("%s: %q", code, msg)
+		}
+	}
 	names := btNames(t, en)
 	if len(names) < 60 {
 		t.Fatalf("bt has %d read helpers: %v", len(names), names)
