@@ -343,6 +343,12 @@ func TestRecordedBTBlock(t *testing.T) {
 			"SubnetInfoRuntimeApi_get_selective_mechagraph", mg},
 		{"metagraph", `local m = bt.get_metagraph_info(1, nil, 6852690) return m.n`, "1024",
 			"SubnetInfoRuntimeApi_get_selective_mechagraph", mg},
+		// Selected fields 1..73: index 0 (the netuid) is added, as the SDK
+		// does, which makes the request the recorded one (every field).
+		{"metagraph", `local idx = {} for i = 1, 73 do idx[i] = i end
+			local m = bt.get_metagraph_info(1, idx, 6852690) return m.netuid, #m.hotkeys`, "1 1024",
+			"SubnetInfoRuntimeApi_get_selective_mechagraph", mg},
+		{"metagraph", `return tostring(bt.get_subnet_price(0, 6852690))`, "τ1.000000000", "", ""}, // the root subnet: no request
 		{"metagraph", `local n = bt.neurons_lite(1, 6852690) return #n, n[1024].uid`, "1024 1023",
 			"NeuronInfoRuntimeApi_get_neurons_lite", mg},
 		{"metagraph", `local n = bt.neurons_lite(1, {block = 6852690}) return #n`, "1024",
