@@ -2,7 +2,6 @@ package bindings
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -97,14 +96,11 @@ func (s signature) usage() string {
 	return b.String()
 }
 
-// ErrArguments marks an error in the arguments of a bt helper (count,
-// type or range); the message names the helper and its signature.
-var ErrArguments = errors.New("bad arguments")
-
+// argError is an error in the arguments of a bt helper (count, type or
+// range); its message names the helper and its usage.
 type argError struct{ msg string }
 
-func (e *argError) Error() string        { return e.msg }
-func (e *argError) Is(target error) bool { return target == ErrArguments }
+func (e *argError) Error() string { return e.msg }
 
 func (s signature) errorf(format string, a ...any) error {
 	return &argError{msg: "bt." + s.name + ": " + fmt.Sprintf(format, a...) + " (usage: " + s.usage() + ")"}
