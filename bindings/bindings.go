@@ -54,7 +54,7 @@ func Install(e *engine.Engine, c *chain.Client, opts Options) error {
 		opts.MapBuffer = DefaultMapBuffer
 	}
 	b := &binder{e: e, c: c, opts: opts}
-	if err := e.Do(func(L *lua.LState) error { openBalance(L); return nil }); err != nil {
+	if err := e.Do(func(L *lua.LState) error { openBalance(L); openAlpha(L); return nil }); err != nil {
 		return err
 	}
 	mods := []struct {
@@ -71,7 +71,7 @@ func Install(e *engine.Engine, c *chain.Client, opts Options) error {
 			return fmt.Errorf("bindings: install %s: %w", m.name, err)
 		}
 	}
-	return nil
+	return e.Do(func(L *lua.LState) error { b.guardBT(L); return nil })
 }
 
 // pinner resolves engine pins with a chain client.

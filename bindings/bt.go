@@ -3,6 +3,7 @@ package bindings
 import (
 	"context"
 	"math/big"
+	"sort"
 	"strings"
 
 	"github.com/btscript/btscript/chain/bt"
@@ -11,260 +12,58 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// multi is what a bt helper returns to give Lua several values, as the
+// SDK's tuples.
+type multi []any
+
+// btHelper is a bt read helper: its SDK signature and what it does.
+// custom, when set, reads the arguments instead of the signature.
+type btHelper struct {
+	sig    signature
+	run    func(ctx context.Context, a *callArgs) (any, error)
+	custom func(ctx context.Context, args []any) (*callArgs, error)
+}
+
 // btModule is the bt module: the Bittensor helpers of package bt with the
-// SDK's names and argument orders.
+// SDK's names, argument orders and block argument.
 func (b *binder) btModule() *engine.Module {
 	m := engine.NewModule()
-	type helper func(ctx context.Context, at string, args []any) ([]any, error)
-	add := func(name string, h helper) {
-		m.Async(name, b.chainCall("bt."+name, func(ctx context.Context, args []any) ([]any, error) {
-			at, err := pinned(ctx)
-			if err != nil {
-				return nil, argErr(name, "%s", err)
+	for _, h := range b.btHelpers() {
+		m.Async(h.sig.name, b.chainCall("bt."+h.sig.name, func(ctx context.Context, args []any) ([]any, error) {
+			var a *callArgs
+			var err error
+			if h.custom != nil {
+				a, err = h.custom(ctx, args)
+			} else {
+				a, err = h.sig.parse(ctx, b, args)
 			}
-			return h(ctx, at, args)
+			if err != nil {
+				return nil, err
+			}
+			v, err := h.run(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			if mv, ok := v.(multi); ok {
+				return mv, nil
+			}
+			return []any{v}, nil
 		}))
 	}
-	c := b.c
-	netuidOnly := func(name string, f func(context.Context, string, uint16) (any, error)) {
-		add(name, func(ctx context.Context, at string, args []any) ([]any, error) {
-			netuid, err := u16Arg(name, "netuid", args, 0)
-			if err != nil {
-				return nil, err
-			}
-			v, err := f(ctx, at, netuid)
-			return []any{v}, err
-		})
-	}
-
-	add("get_current_block", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		n, err := bt.GetCurrentBlock(ctx, c, at)
-		return []any{n}, err
-	})
-	netuidOnly("tempo", func(ctx context.Context, at string, n uint16) (any, error) { return bt.Tempo(ctx, c, at, n) })
-	netuidOnly("subnetwork_n", func(ctx context.Context, at string, n uint16) (any, error) { return bt.SubnetworkN(ctx, c, at, n) })
-	netuidOnly("immunity_period", func(ctx context.Context, at string, n uint16) (any, error) { return bt.ImmunityPeriod(ctx, c, at, n) })
-	netuidOnly("difficulty", func(ctx context.Context, at string, n uint16) (any, error) { return bt.Difficulty(ctx, c, at, n) })
-	netuidOnly("subnet_exists", func(ctx context.Context, at string, n uint16) (any, error) { return bt.SubnetExists(ctx, c, at, n) })
-	netuidOnly("neurons_lite", func(ctx context.Context, at string, n uint16) (any, error) {
-		v, err := bt.NeuronsLite(ctx, c, at, n)
-		return Value{v}, err
-	})
-	netuidOnly("get_subnet_hyperparameters", func(ctx context.Context, at string, n uint16) (any, error) {
-		v, err := bt.GetSubnetHyperparameters(ctx, c, at, n)
-		return Value{v}, err
-	})
-	add("get_total_subnets", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		n, err := bt.GetTotalSubnets(ctx, c, at)
-		return []any{n}, err
-	})
-	add("get_existential_deposit", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		v, err := bt.GetExistentialDeposit(ctx, c, at)
-		return []any{Balance(v)}, err
-	})
-	add("get_subnet_burn_cost", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		v, err := bt.GetSubnetBurnCost(ctx, c, at)
-		return []any{Balance(v)}, err
-	})
-	add("get_all_subnets_info", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		v, err := bt.GetAllSubnetsInfo(ctx, c, at)
-		return []any{Value{v}}, err
-	})
-	add("get_delegates", func(ctx context.Context, at string, _ []any) ([]any, error) {
-		v, err := bt.GetDelegates(ctx, c, at)
-		return []any{Value{v}}, err
-	})
-	add("get_balance", func(ctx context.Context, at string, args []any) ([]any, error) {
-		addr, err := addressArg("get_balance", "address", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		v, err := bt.GetBalance(ctx, c, at, addr)
-		return []any{Balance(v)}, err
-	})
-	add("get_balances", func(ctx context.Context, at string, args []any) ([]any, error) {
-		list := args
-		if len(args) == 1 {
-			if l, ok := args[0].([]any); ok {
-				list = l
-			} else if m, ok := args[0].(map[string]any); ok && len(m) == 0 {
-				list = nil
-			}
-		}
-		addrs := make([]string, len(list))
-		for i := range list {
-			a, err := addressArg("get_balances", "address "+itoa(i+1), list, i)
-			if err != nil {
-				return nil, err
-			}
-			addrs[i] = a
-		}
-		bals, err := bt.GetBalances(ctx, c, at, addrs...)
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[string]any, len(bals))
-		for i, v := range bals {
-			out[addrs[i]] = Balance(v)
-		}
-		return []any{out}, nil
-	})
-	add("get_stake", func(ctx context.Context, at string, args []any) ([]any, error) {
-		coldkey, err := addressArg("get_stake", "coldkey", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		hotkey, err := addressArg("get_stake", "hotkey", args, 1)
-		if err != nil {
-			return nil, err
-		}
-		netuid, err := u16Arg("get_stake", "netuid", args, 2)
-		if err != nil {
-			return nil, err
-		}
-		v, err := bt.GetStake(ctx, c, at, coldkey, hotkey, netuid)
-		return []any{Balance(v)}, err
-	})
-	add("get_stake_info_for_coldkey", func(ctx context.Context, at string, args []any) ([]any, error) {
-		coldkey, err := addressArg("get_stake_info_for_coldkey", "coldkey", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		v, err := bt.GetStakeInfoForColdkey(ctx, c, at, coldkey)
-		return []any{Value{v}}, err
-	})
-	hotkeyOnly := func(name string, f func(context.Context, string, string) (any, error)) {
-		add(name, func(ctx context.Context, at string, args []any) ([]any, error) {
-			hotkey, err := addressArg(name, "hotkey", args, 0)
-			if err != nil {
-				return nil, err
-			}
-			v, err := f(ctx, at, hotkey)
-			return []any{v}, err
-		})
-	}
-	hotkeyOnly("get_delegate_by_hotkey", func(ctx context.Context, at, h string) (any, error) {
-		v, err := bt.GetDelegateByHotkey(ctx, c, at, h)
-		return Value{v}, err
-	})
-	hotkeyOnly("get_delegate_take", func(ctx context.Context, at, h string) (any, error) { return bt.GetDelegateTake(ctx, c, at, h) })
-	hotkeyOnly("get_netuids_for_hotkey", func(ctx context.Context, at, h string) (any, error) { return bt.GetNetuidsForHotkey(ctx, c, at, h) })
-	hotkeyOnly("is_hotkey_registered_any", func(ctx context.Context, at, h string) (any, error) { return bt.IsHotkeyRegisteredAny(ctx, c, at, h) })
-	add("is_hotkey_registered", func(ctx context.Context, at string, args []any) ([]any, error) {
-		hotkey, err := addressArg("is_hotkey_registered", "hotkey", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		var netuid *uint16
-		if len(args) > 1 && args[1] != nil {
-			n, err := u16Arg("is_hotkey_registered", "netuid", args, 1)
-			if err != nil {
-				return nil, err
-			}
-			netuid = &n
-		}
-		ok, err := bt.IsHotkeyRegistered(ctx, c, at, hotkey, netuid)
-		return []any{ok}, err
-	})
-	hotkeyNetuid := func(name string, f func(context.Context, string, string, uint16) (any, error)) {
-		add(name, func(ctx context.Context, at string, args []any) ([]any, error) {
-			hotkey, err := addressArg(name, "hotkey", args, 0)
-			if err != nil {
-				return nil, err
-			}
-			netuid, err := u16Arg(name, "netuid", args, 1)
-			if err != nil {
-				return nil, err
-			}
-			v, err := f(ctx, at, hotkey, netuid)
-			return []any{v}, err
-		})
-	}
-	hotkeyNetuid("is_hotkey_registered_on_subnet", func(ctx context.Context, at, h string, n uint16) (any, error) {
-		return bt.IsHotkeyRegisteredOnSubnet(ctx, c, at, h, n)
-	})
-	hotkeyNetuid("get_uid_for_hotkey_on_subnet", func(ctx context.Context, at, h string, n uint16) (any, error) {
-		uid, ok, err := bt.GetUIDForHotkeyOnSubnet(ctx, c, at, h, n)
-		if !ok {
-			return nil, err
-		}
-		return uid, err
-	})
-	add("blocks_since_last_update", func(ctx context.Context, at string, args []any) ([]any, error) {
-		netuid, err := u16Arg("blocks_since_last_update", "netuid", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		uid, err := u16Arg("blocks_since_last_update", "uid", args, 1)
-		if err != nil {
-			return nil, err
-		}
-		n, ok, err := bt.BlocksSinceLastUpdate(ctx, c, at, netuid, uid)
-		if err != nil || !ok {
-			return []any{nil}, err
-		}
-		return []any{n}, nil
-	})
-	add("neuron_for_uid", func(ctx context.Context, at string, args []any) ([]any, error) {
-		uid, err := u16Arg("neuron_for_uid", "uid", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		netuid, err := u16Arg("neuron_for_uid", "netuid", args, 1)
-		if err != nil {
-			return nil, err
-		}
-		v, err := bt.NeuronForUID(ctx, c, at, uid, netuid)
-		return []any{Value{v}}, err
-	})
-	add("get_commitment", func(ctx context.Context, at string, args []any) ([]any, error) {
-		netuid, err := u16Arg("get_commitment", "netuid", args, 0)
-		if err != nil {
-			return nil, err
-		}
-		uid, err := u16Arg("get_commitment", "uid", args, 1)
-		if err != nil {
-			return nil, err
-		}
-		s, err := bt.GetCommitment(ctx, c, at, netuid, uid)
-		return []any{s}, err
-	})
-	netuidMech := func(name string, f func(context.Context, string, uint16, uint8) (any, error)) {
-		add(name, func(ctx context.Context, at string, args []any) ([]any, error) {
-			netuid, err := u16Arg(name, "netuid", args, 0)
-			if err != nil {
-				return nil, err
-			}
-			mechid, err := optU8Arg(name, "mechid", args, 1)
-			if err != nil {
-				return nil, err
-			}
-			v, err := f(ctx, at, netuid, mechid)
-			return []any{v}, err
-		})
-	}
-	netuidMech("metagraph", func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
-		v, err := bt.Metagraph(ctx, c, at, n, m)
-		return metagraphValue{v}, err
-	})
-	netuidMech("weights", func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
-		rows, err := bt.Weights(ctx, c, at, n, m)
-		return rowsTable(rows), err
-	})
-	netuidMech("bonds", func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
-		rows, err := bt.Bonds(ctx, c, at, n, m)
-		return rowsTable(rows), err
-	})
-	commits := func(ctx context.Context, at string, n uint16, m uint8) (any, error) {
-		v, err := bt.GetCurrentWeightCommitInfo(ctx, c, at, n, m)
-		return Value{v}, err
-	}
-	netuidMech("get_current_weight_commit_info", commits)
-	netuidMech("get_timelocked_weight_commits", commits)
-
 	m.Sync("balance", balanceCtor)
 	m.Sync("tao", taoCtor)
 	return m
+}
+
+// btNames lists the bt module's functions, sorted, for the error on an
+// unknown name.
+func (b *binder) btNames() []string {
+	names := []string{"balance", "tao"}
+	for _, h := range b.btHelpers() {
+		names = append(names, h.sig.name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // rowsTable renders weight or bond rows as the SDK's
@@ -285,6 +84,9 @@ func itoa(i int) string { return big.NewInt(int64(i)).String() }
 
 // balanceCtor is bt.balance(rao): a Balance from an exact rao amount.
 func balanceCtor(L *lua.LState) int {
+	if n := L.GetTop(); n != 1 {
+		L.RaiseError("bt.balance: takes 1 argument, got %d (usage: bt.balance(rao))", n)
+	}
 	v := L.Get(1)
 	if b, ok := ToBalance(v); ok {
 		L.Push(NewBalance(L, b))
@@ -301,6 +103,9 @@ func balanceCtor(L *lua.LState) int {
 // taoCtor is bt.tao(amount): a Balance from TAO given as a decimal string
 // ("1.5", exact) or a number (rounded to the nearest rao).
 func taoCtor(L *lua.LState) int {
+	if n := L.GetTop(); n != 1 {
+		L.RaiseError("bt.tao: takes 1 argument, got %d (usage: bt.tao(amount))", n)
+	}
 	v := L.Get(1)
 	var rao *big.Int
 	switch x := v.(type) {
@@ -366,10 +171,117 @@ type metagraphValue struct{ v scale.Value }
 
 func (m metagraphValue) LuaValue(L *lua.LState) lua.LValue {
 	lv := ToLua(L, m.v)
-	if t, ok := lv.(*lua.LTable); ok {
-		if n := t.RawGetString("num_uids"); n != lua.LNil {
-			t.RawSetString("n", n)
+	t, ok := lv.(*lua.LTable)
+	if !ok {
+		return lv
+	}
+	if n := t.RawGetString("num_uids"); n != lua.LNil {
+		t.RawSetString("n", n)
+	}
+	// Stakes in their units, as the SDK's MetagraphInfo gives them.
+	var netuid uint16
+	if v, ok := m.v.Field("netuid"); ok {
+		u, _ := v.Uint()
+		netuid = uint16(u)
+	}
+	for _, f := range []struct {
+		name string
+		tao  bool
+	}{{"tao_stake", true}, {"alpha_stake", false}, {"total_stake", false}} {
+		v, ok := m.v.Field(f.name)
+		if !ok || v.Kind() != scale.KindSeq {
+			continue
+		}
+		list := L.CreateTable(v.Len(), 0)
+		for i, x := range v.Items() {
+			u, ok := x.Uint()
+			if !ok {
+				list = nil
+				break
+			}
+			if f.tao {
+				list.RawSetInt(i+1, NewBalance(L, bt.Balance(u)))
+			} else {
+				list.RawSetInt(i+1, Alpha{bt.Balance(u), netuid}.LuaValue(L))
+			}
+		}
+		if list != nil {
+			t.RawSetString(f.name, list)
 		}
 	}
-	return lv
+	return t
+}
+
+// guardBT makes reading an unknown field of the global bt table an error
+// naming it and the closest helpers, where it would be a nil that fails
+// later as "attempt to call a non-function object".
+func (b *binder) guardBT(L *lua.LState) {
+	t, ok := L.GetGlobal("bt").(*lua.LTable)
+	if !ok {
+		return
+	}
+	names := b.btNames()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		key := L.Get(2)
+		name, ok := key.(lua.LString)
+		if !ok {
+			L.Push(lua.LNil)
+			return 1
+		}
+		if near := closest(string(name), names); len(near) > 0 {
+			L.RaiseError("bt has no function '%s' (did you mean %s?)", string(name), strings.Join(near, ", "))
+		}
+		L.RaiseError("bt has no function '%s'", string(name))
+		return 0
+	}))
+	L.SetMetatable(t, mt)
+}
+
+// closest returns up to three of names nearest to s: within an edit
+// distance of a third of its length, or containing it.
+func closest(s string, names []string) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	limit := max(2, len(s)/3)
+	for _, n := range names {
+		d := editDistance(s, n)
+		if d <= limit || (len(s) >= 4 && strings.Contains(n, s)) {
+			cs = append(cs, cand{n, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	var out []string
+	for i := 0; i < len(cs) && i < 3; i++ {
+		out = append(out, "'"+cs[i].name+"'")
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance of a and b, bounded in work by
+// their lengths (names are short).
+func editDistance(a, b string) int {
+	if len(a) > 64 {
+		a = a[:64]
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -4,7 +4,10 @@
 //     calls, constants, blocks, headers, events, head subscriptions and
 //     metadata listings of any Substrate chain;
 //   - bt: the Bittensor helpers of package bt with the bittensor SDK's
-//     names and argument orders;
+//     names, argument orders and optional block argument (a number or a
+//     hash, by position or in a final table of names), nil where the SDK
+//     gives None, and errors naming the helper and its usage for wrong
+//     arguments or an unknown name;
 //   - json: encoding and decoding that keeps integers exact;
 //   - ss58: address encoding, decoding and validation.
 //
@@ -17,5 +20,7 @@
 // and variants with data {Name = data}; sequences are arrays; None is nil.
 // Balances from bt helpers are Balance userdata: b.rao (exact), b.tao (a
 // float, on request), tostring(b) = "τ1.500000000", == < <= + - between
-// balances, and json.encode writes the rao integer.
+// balances, and json.encode writes the rao integer. Amounts of a subnet's
+// alpha are Alpha userdata ("α1.500000000 (subnet 3)"), which mix only
+// with alpha of the same subnet.
 package bindings

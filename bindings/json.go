@@ -78,6 +78,10 @@ func (w *jsonWriter) value(v lua.LValue, depth int) error {
 			w.buf.WriteString(strconv.FormatUint(uint64(b), 10))
 			return nil
 		}
+		if a, ok := ToAlpha(x); ok {
+			w.buf.WriteString(strconv.FormatUint(uint64(a.Amount), 10))
+			return nil
+		}
 		if n, ok := engine.ToInt(x); ok {
 			w.buf.WriteString(n.String())
 			return nil

@@ -52,10 +52,25 @@ func TestRecordedBT(t *testing.T) {
 				local m = bt.metagraph(1)
 				return m.netuid, m.num_uids, m.n, #m.hotkeys, m.hotkeys[1] == m.hotkeys[1]
 			end)`, "1 1024 1024 1024 true"},
+		{"metagraph stakes", []string{"metagraph"},
+			`return at(6852690, function()
+				local m = bt.metagraph(1)
+				local a, t, s = m.alpha_stake[2], m.tao_stake[2], m.total_stake[2]
+				return tostring(t):sub(1, 2) == "τ", tostring(a):match("^α[0-9]+%.[0-9]+ %(subnet 1%)$") ~= nil,
+					a.netuid, s.netuid, type(a.rao), json.encode({a}) == "[" .. tostring(a.rao) .. "]",
+					select(2, pcall(function() return a + t end)):match("cannot add an alpha amount and a Balance %(TAO%)") ~= nil,
+					(a + a).rao == 2 * a.rao
+			end)`, "true true 1 1 number true true true"},
 		{"get_all_subnets_info", []string{"get_all_subnets_info"},
 			`local s = bt.get_all_subnets_info() return #s, s[1].netuid, s[2].netuid`, "129 0 1"},
 		{"get_existential_deposit", []string{"get_existential_deposit"},
 			`return tostring(bt.get_existential_deposit())`, "τ0.000000500"},
+		// Hyperparameter getters read NetworksAdded(23) = 0x01, then the item.
+		{"recycle", []string{"recycle"}, `local b = bt.recycle(23) return tostring(b), b.rao`, "τ0.000000001 1"}, // Burn 0x0100000000000000
+		{"max_weight_limit", []string{"max_weight_limit"}, `return bt.max_weight_limit(23)`, "1"},                // MaxWeightsLimit 0xffff
+		{"min_allowed_weights", []string{"min_allowed_weights"}, `return bt.min_allowed_weights(23)`, "1"},       // MinAllowedWeights 0x0100
+		{"get_neuron_for_pubkey_and_subnet", []string{"get_neuron_for_pubkey_and_subnet"}, // Uids(14, hotkey) = 0x1d00
+			`local n = bt.get_neuron_for_pubkey_and_subnet("` + hotkey1a33 + `", 14) return n.uid, n.netuid, n.hotkey == "` + hotkey1a33 + `"`, "29 14 true"},
 		{"neurons_lite", []string{"metagraph"},
 			`return at(6852690, function() local n = bt.neurons_lite(1) return #n, n[1024].uid end)`, "1024 1023"},
 	}
@@ -105,8 +120,27 @@ func TestArgumentErrors(t *testing.T) {
 		{`bt.get_balance("xyz")`, "get_balance: address: invalid SS58 address 'xyz'"},
 		{`bt.get_balance(5)`, "get_balance: address must be a string, got 5"},
 		{`bt.get_stake("5DkzsviNQr4ZePXMmEfNPDcE7cQ9cVyepmQbgUw6YT3odcwh", "nope", 1)`, "get_stake: hotkey: invalid SS58 address 'nope'"},
-		{`bt.weights(1, 300)`, "weights: mechid must be an integer 0..255, got 300"},
+		{`bt.weights(1, nil, 300)`, "bt.weights: mechid must be an integer 0..255, got 300 (usage: bt.weights(netuid[, block[, mechid]]))"},
+		{`bt.weights(1, {mechid = 300})`, "bt.weights: mechid must be an integer 0..255, got 300"},
+		{`bt.tempo(1, 2, 3)`, "bt.tempo: takes at most 2 arguments, got 3 (usage: bt.tempo(netuid[, block]))"},
+		{`bt.get_current_block(1)`, "bt.get_current_block: takes no arguments, got 1 (usage: bt.get_current_block())"},
+		{`bt.tempo(1, {block = 1, blok = 2})`, "bt.tempo: unknown named argument \"blok\" (usage: bt.tempo(netuid[, block]))"},
+		{`bt.tempo(1, {blok = 2})`, "bt.tempo: block must be a hash string or a block number, got a table"},
+		{`bt.tempo(1, -5)`, "bt.tempo: block must be a hash string or a block number, got -5"},
+		{`bt.tempo(1, "0x12")`, "bt.tempo: "},
+		{`bt.tempo(1, 5, {block = 6})`, "bt.tempo: block is given both by position and by name"},
+		{`bt.tempo(1, 5, 6, {block = 6})`, "bt.tempo: takes at most 2 arguments, got 3"},
+		{`bt.tempo(1, {block = 6, netuid = 2})`, "bt.tempo: netuid is given both by position and by name"},
+		{`bt.metagraph(1, false)`, "bt.metagraph: lite=false (weights and bonds in the metagraph) is not supported"},
+		{`bt.metagraph(1, "yes")`, "bt.metagraph: lite must be true or false, got 'yes'"},
+		{`bt.get_metagraph_info(1, {1, "x"})`, "bt.get_metagraph_info: field_indices[2] must be an integer 0..65535, got 'x'"},
+		{`bt.get_balances("5DkzsviNQr4ZePXMmEfNPDcE7cQ9cVyepmQbgUw6YT3odcwh", "nope")`, "bt.get_balances: address 2: invalid SS58 address 'nope'"},
+		{`bt.get_balances({}, {blok = 1})`, "bt.get_balances: unknown named argument \"blok\""},
+		{`bt.tmepo(1)`, "bt has no function 'tmepo' (did you mean 'tempo'?)"},
+		{`bt.get_hotkey_ownr("x")`, "bt has no function 'get_hotkey_ownr' (did you mean 'get_hotkey_owner'"},
+		{`return bt.zzzzzzzzzzzzzzzzzz`, "bt has no function 'zzzzzzzzzzzzzzzzzz'"},
 		{`bt.blocks_since_last_update(1)`, "blocks_since_last_update: uid must be an integer 0..65535, got nil"},
+		{`bt.get_stake_for_hotkey("5DkzsviNQr4ZePXMmEfNPDcE7cQ9cVyepmQbgUw6YT3odcwh")`, "bt.get_stake_for_hotkey: netuid must be an integer 0..65535, got nil (usage: bt.get_stake_for_hotkey(hotkey, netuid[, block]))"},
 		{`chain.query(1)`, "chain.query: pallet must be a string, got 1"},
 		{`chain.query("Nope", "X")`, "Nope"},
 		{`chain.query_multi(5)`, "chain.query_multi: argument must be a list"},

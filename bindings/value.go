@@ -120,6 +120,11 @@ func openBalance(L *lua.LState) {
 		a, aok := ToBalance(L.Get(1))
 		b, bok := ToBalance(L.Get(2))
 		if !aok || !bok {
+			_, alpha1 := ToAlpha(L.Get(1))
+			_, alpha2 := ToAlpha(L.Get(2))
+			if alpha1 || alpha2 {
+				L.RaiseError("cannot %s an alpha amount and a Balance (TAO): convert with .rao first", op)
+			}
 			L.RaiseError("cannot %s a Balance and a %s: convert with .rao or bt.balance(rao) first", op, otherType(L))
 		}
 		return a, b

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -408,7 +409,7 @@ func (e *Engine) evalChunk(code string) (evalCompiled, error) {
 	c = evalCompiled{proto: proto, expr: true}
 	if err != nil {
 		if proto, err = compile(code, "stdin"); err != nil {
-			return c, &Error{Message: syntaxMessage(err)}
+			return c, &Error{Message: atEnd(code, syntaxMessage(err))}
 		}
 		c = evalCompiled{proto: proto}
 	}
@@ -451,7 +452,7 @@ func (e *Engine) RunFile(ctx context.Context, path string, args []string) (*Resu
 	}
 	proto, err := compile(code, filepath.Base(path))
 	if err != nil {
-		return nil, &Error{Message: syntaxMessage(err)}
+		return nil, &Error{Message: atEnd(code, syntaxMessage(err))}
 	}
 	var res *Result
 	if derr := e.do(func() {
@@ -507,6 +508,41 @@ func syntaxMessage(err error) string {
 		msg = api.Object.String()
 	}
 	return strings.TrimSpace(msg)
+}
+
+// syntaxAtEOF matches gopher-lua's message for input that ends inside a
+// construct: "x.lua at EOF:   syntax error".
+var syntaxAtEOF = regexp.MustCompile(`^(.+?) at EOF:\s+(.+)$`)
+
+// openerSearch bounds the parses atEnd spends looking for the construct
+// left open.
+const openerSearch = 64
+
+// atEnd gives a syntax error at the end of code the line numbers gopher-lua
+// leaves out: the last line, and, when a few parses find it, the line
+// where the construct left open starts (the line after the longest prefix
+// of whole lines that parses).
+func atEnd(code, msg string) string {
+	m := syntaxAtEOF.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	lines := strings.Split(strings.TrimRight(code, "\n"), "\n")
+	last := len(lines)
+	opener := 0
+	for k, tries := last-1, 0; k >= 0 && tries < openerSearch; k, tries = k-1, tries+1 {
+		if _, err := parse.Parse(strings.NewReader(strings.Join(lines[:k], "\n")), m[1]); err == nil {
+			opener = k + 1
+			for opener <= last && strings.TrimSpace(lines[opener-1]) == "" {
+				opener++
+			}
+			break
+		}
+	}
+	if opener >= 1 && opener <= last {
+		return fmt.Sprintf("%s:%d: %s at the end of the script: the statement from line %d is not finished (is an 'end' or a bracket missing?)", m[1], last, m[2], opener)
+	}
+	return fmt.Sprintf("%s:%d: %s at the end of the script (is an 'end' or a bracket missing?)", m[1], last, m[2])
 }
 
 // luaPanicMessage renders a recovered panic value without any Go stack.

@@ -705,6 +705,9 @@ func TestSandbox(t *testing.T) {
 		{"os restricted", `return os.execute == nil, os.exit == nil, os.getenv == nil, type(os.time()), type(os.clock()), type(os.date())`, "[true true true number number string]"},
 		{"loadstring text", `return loadstring("return 1 + 1")()`, "[2]"},
 		{"loadstring binary", `local f, err = loadstring("\27Lua") return f, err`, "[<nil> binary chunks are not allowed]"},
+		{"load text", `return load("return 1 + 1")()`, "[2]"},
+		{"load binary", `local f, err = load("\27Lua") return f, err`, "[<nil> binary chunks are not allowed]"},
+		{"load reader", `local i = 0 return load(function() i = i + 1 if i == 1 then return "return 7" end end)()`, "[7]"},
 		{"string table math", `return string.format("%d", 3), table.concat({1, 2}, ","), math.floor(1.5)`, "[3 1,2 1]"},
 	}
 	for _, tc := range cases {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 
@@ -82,6 +83,9 @@ func (e *Engine) init() {
 
 	g := L.G.Global
 	g.RawSetString("_printregs", lua.LNil)
+	if e.opts.AllowIO {
+		umaskedOpen(L)
+	}
 	if !e.opts.AllowIO {
 		for _, name := range []string{"dofile", "loadfile", "require", "module"} {
 			g.RawSetString(name, lua.LNil)
@@ -122,6 +126,22 @@ func (e *Engine) init() {
 		}
 		top := L.GetTop()
 		L.Push(loadstring)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, lua.MultRet)
+		return L.GetTop() - top
+	}))
+	// load takes text too, as in Lua 5.2 and later: the same as loadstring.
+	load := L.GetGlobal("load").(*lua.LFunction)
+	safeLoadstring := L.GetGlobal("loadstring")
+	L.SetGlobal("load", L.NewFunction(func(L *lua.LState) int {
+		fn := lua.LValue(load)
+		if _, ok := L.Get(1).(lua.LString); ok {
+			fn = safeLoadstring
+		}
+		top := L.GetTop()
+		L.Push(fn)
 		for i := 1; i <= top; i++ {
 			L.Push(L.Get(i))
 		}
@@ -557,4 +577,34 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 	lib.RawSetString("wrap", L.Get(-1))
 	L.Pop(1)
 	L.SetGlobal("coroutine", lib)
+}
+
+// umaskedOpen makes io.open create files as other programs do: with mode
+// 0666 less the user's umask (gopher-lua creates them 0600). A file that
+// does not exist yet is created empty first, then opened as asked.
+func umaskedOpen(L *lua.LState) {
+	ioTbl, ok := L.GetGlobal("io").(*lua.LTable)
+	if !ok {
+		return
+	}
+	open, ok := ioTbl.RawGetString("open").(*lua.LFunction)
+	if !ok {
+		return
+	}
+	ioTbl.RawSetString("open", L.NewFunction(func(L *lua.LState) int {
+		name := L.CheckString(1)
+		mode := L.OptString(2, "r")
+		if strings.ContainsAny(mode, "wa") {
+			if f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666); err == nil {
+				f.Close()
+			}
+		}
+		top := L.GetTop()
+		L.Push(open)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, lua.MultRet)
+		return L.GetTop() - top
+	}))
 }

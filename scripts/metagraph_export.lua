@@ -27,9 +27,11 @@ local function from_api(m)
   local rows = {}
   for i, hotkey in ipairs(m.hotkeys or {}) do
     local function at(t) return t and t[i] end
+    -- Stakes are alpha amounts of the subnet; the file holds their rao.
+    local stake = at(m.total_stake) or at(m.alpha_stake)
     rows[i] = {
       uid = i - 1, hotkey = hotkey, coldkey = at(m.coldkeys),
-      stake = at(m.total_stake) or at(m.alpha_stake),
+      stake = stake and stake.rao,
       rank = at(m.rank), trust = at(m.trust), consensus = at(m.consensus),
       incentive = at(m.incentives), dividends = at(m.dividends), emission = at(m.emission),
       last_update = at(m.last_update), active = at(m.active), validator_permit = at(m.validator_permit),

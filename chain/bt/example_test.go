@@ -23,9 +23,9 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	tempo, err := bt.Tempo(ctx, c, head, 1)
-	if err != nil {
-		fmt.Println(err)
+	tempo, exists, err := bt.Tempo(ctx, c, head, 1)
+	if err != nil || !exists {
+		fmt.Println("subnet 1:", exists, err)
 		return
 	}
 	bal, err := bt.GetBalance(ctx, c, head, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")

@@ -76,42 +76,32 @@ func GetCurrentBlock(ctx context.Context, c *chain.Client, at string) (uint64, e
 	return n, nil
 }
 
-// Tempo returns SubtensorModule.Tempo(netuid): the blocks between epochs.
-func Tempo(ctx context.Context, c *chain.Client, at string, netuid uint16) (uint16, error) {
-	u, err := queryUint(ctx, c, at, subtensor, "Tempo", netuid)
-	if err != nil {
-		return 0, fmt.Errorf("tempo(%d): %w", netuid, err)
-	}
-	return uint16(u), nil
+// Tempo returns SubtensorModule.Tempo(netuid): the blocks between epochs;
+// ok is false when the subnet does not exist (see Hyperparameter).
+func Tempo(ctx context.Context, c *chain.Client, at string, netuid uint16) (tempo uint16, ok bool, err error) {
+	u, ok, err := hyperUint(ctx, c, at, "tempo", "Tempo", netuid)
+	return uint16(u), ok, err
 }
 
 // SubnetworkN returns SubtensorModule.SubnetworkN(netuid): the number of
-// neurons registered on the subnet.
-func SubnetworkN(ctx context.Context, c *chain.Client, at string, netuid uint16) (uint16, error) {
-	u, err := queryUint(ctx, c, at, subtensor, "SubnetworkN", netuid)
-	if err != nil {
-		return 0, fmt.Errorf("subnetwork_n(%d): %w", netuid, err)
-	}
-	return uint16(u), nil
+// neurons registered on the subnet; ok is false when the subnet does not
+// exist.
+func SubnetworkN(ctx context.Context, c *chain.Client, at string, netuid uint16) (n uint16, ok bool, err error) {
+	u, ok, err := hyperUint(ctx, c, at, "subnetwork_n", "SubnetworkN", netuid)
+	return uint16(u), ok, err
 }
 
-// ImmunityPeriod returns SubtensorModule.ImmunityPeriod(netuid).
-func ImmunityPeriod(ctx context.Context, c *chain.Client, at string, netuid uint16) (uint16, error) {
-	u, err := queryUint(ctx, c, at, subtensor, "ImmunityPeriod", netuid)
-	if err != nil {
-		return 0, fmt.Errorf("immunity_period(%d): %w", netuid, err)
-	}
-	return uint16(u), nil
+// ImmunityPeriod returns SubtensorModule.ImmunityPeriod(netuid); ok is
+// false when the subnet does not exist.
+func ImmunityPeriod(ctx context.Context, c *chain.Client, at string, netuid uint16) (blocks uint16, ok bool, err error) {
+	u, ok, err := hyperUint(ctx, c, at, "immunity_period", "ImmunityPeriod", netuid)
+	return uint16(u), ok, err
 }
 
 // Difficulty returns SubtensorModule.Difficulty(netuid): the proof of work
-// difficulty of registration.
-func Difficulty(ctx context.Context, c *chain.Client, at string, netuid uint16) (uint64, error) {
-	u, err := queryUint(ctx, c, at, subtensor, "Difficulty", netuid)
-	if err != nil {
-		return 0, fmt.Errorf("difficulty(%d): %w", netuid, err)
-	}
-	return u, nil
+// difficulty of registration; ok is false when the subnet does not exist.
+func Difficulty(ctx context.Context, c *chain.Client, at string, netuid uint16) (difficulty uint64, ok bool, err error) {
+	return hyperUint(ctx, c, at, "difficulty", "Difficulty", netuid)
 }
 
 // SubnetExists reports SubtensorModule.NetworksAdded(netuid).
@@ -390,8 +380,18 @@ func matrix(ctx context.Context, c *chain.Client, at, item string, netuid uint16
 // before timelocked commits are read from CRV3WeightCommits(netuid, *),
 // whose tuples are (hotkey, ciphertext, reveal round).
 func GetCurrentWeightCommitInfo(ctx context.Context, c *chain.Client, at string, netuid uint16, mechid uint8) (scale.Value, error) {
+	return weightCommits(ctx, c, at, "get_current_weight_commit_info", netuid, mechid)
+}
+
+// GetTimelockedWeightCommits is GetCurrentWeightCommitInfo under the SDK's
+// newer name, which its errors carry.
+func GetTimelockedWeightCommits(ctx context.Context, c *chain.Client, at string, netuid uint16, mechid uint8) (scale.Value, error) {
+	return weightCommits(ctx, c, at, "get_timelocked_weight_commits", netuid, mechid)
+}
+
+func weightCommits(ctx context.Context, c *chain.Client, at, fn string, netuid uint16, mechid uint8) (scale.Value, error) {
 	wrap := func(err error) error {
-		return fmt.Errorf("get_current_weight_commit_info(%d, %d): %w", netuid, mechid, err)
+		return fmt.Errorf("%s(%d, %d): %w", fn, netuid, mechid, err)
 	}
 	hash, err := c.Resolve(ctx, at)
 	if err != nil {
@@ -444,18 +444,5 @@ func GetCommitment(ctx context.Context, c *chain.Client, at string, netuid, uid 
 	if err != nil {
 		return "", wrap(err)
 	}
-	if reg.IsNull() {
-		return "", nil
-	}
-	info, _ := reg.Field("info")
-	fields, _ := info.Field("fields")
-	if fields.Len() == 0 {
-		return "", nil
-	}
-	data := fields.Index(0)
-	payload, ok := data.Payload()
-	if !ok {
-		return "", nil
-	}
-	return string(payload.Bytes()), nil
+	return commitmentText(reg), nil
 }

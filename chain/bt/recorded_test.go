@@ -48,8 +48,9 @@ func TestRecordedHelpers(t *testing.T) {
 		want string
 	}{
 		{test: "subnetwork_n", run: func(ctx context.Context, c *chain.Client, at string) (any, error) {
-			return bt.SubnetworkN(ctx, c, at, 1) // 0x0004
-		}, want: "1024"},
+			v, ok, err := bt.SubnetworkN(ctx, c, at, 1)
+			return fmt.Sprint(v, ok), err // 0x0004
+		}, want: "1024 true"},
 		{test: "get_current_block", run: func(ctx context.Context, c *chain.Client, at string) (any, error) {
 			return bt.GetCurrentBlock(ctx, c, at) // header number 0x6384b6
 		}, want: "6522038"},
@@ -67,8 +68,9 @@ func TestRecordedHelpers(t *testing.T) {
 			return fmt.Sprint(n, ok), err
 		}, want: "4009702 true"},
 		{test: "tempo", run: func(ctx context.Context, c *chain.Client, at string) (any, error) {
-			return bt.Tempo(ctx, c, at, 23) // 0xe803
-		}, want: "1000"},
+			v, ok, err := bt.Tempo(ctx, c, at, 23)
+			return fmt.Sprint(v, ok), err // 0xe803
+		}, want: "1000 true"},
 		{test: "get_balance", run: func(ctx context.Context, c *chain.Client, at string) (any, error) {
 			return bt.GetBalance(ctx, c, at, coldkey125) // data.free = 0xd0c30fbc01000000
 		}, want: "τ7.450117072"},
@@ -79,11 +81,13 @@ func TestRecordedHelpers(t *testing.T) {
 			return bt.SubnetExists(ctx, c, at, 23) // 0x01
 		}, want: "true"},
 		{test: "immunity_period", run: func(ctx context.Context, c *chain.Client, at string) (any, error) {
-			return bt.ImmunityPeriod(ctx, c, at, 23) // 0x8813
-		}, want: "5000"},
+			v, ok, err := bt.ImmunityPeriod(ctx, c, at, 23)
+			return fmt.Sprint(v, ok), err // 0x8813
+		}, want: "5000 true"},
 		{test: "difficulty", run: func(ctx context.Context, c *chain.Client, at string) (any, error) {
-			return bt.Difficulty(ctx, c, at, 23) // 0x8096980000000000
-		}, want: "10000000"},
+			v, ok, err := bt.Difficulty(ctx, c, at, 23)
+			return fmt.Sprint(v, ok), err // 0x8096980000000000
+		}, want: "10000000 true"},
 		{test: "get_delegate_take", run: func(ctx context.Context, c *chain.Client, at string) (any, error) {
 			f, err := bt.GetDelegateTake(ctx, c, at, hotkey4af7) // 0x142e = 11796 of 65535
 			return fmt.Sprintf("%.6f", f), err

@@ -307,7 +307,11 @@ func describeJSONError(data []byte, err error) error {
 	case errors.As(err, &te):
 		off = te.Offset
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return fmt.Errorf("the file ends early (truncated?): %w", err)
+		last := 1 + strings.Count(string(data), "\n")
+		if strings.HasSuffix(string(data), "\n") {
+			last--
+		}
+		return fmt.Errorf("line %d: the file ends early, inside a value (truncated?): %w", max(last, 1), err)
 	default:
 		return err
 	}

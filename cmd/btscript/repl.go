@@ -29,8 +29,9 @@ const (
 const historyLimit = 1000
 
 const replHelp = `Type Lua: an expression prints its value(s), statements run.
-A chunk that is not complete yet (an open function, if, table or string)
-continues on the next line; Ctrl-C abandons it.
+A chunk that is not complete yet (an open function, if, table or string,
+or an operator waiting for its operand, as in "1 +") continues on the next
+line; Ctrl-C abandons it. History keeps a multi-line chunk as one entry.
 
   TAB          complete globals, module functions (chain., bt.) and, inside
                the quotes of chain.query("..., pallets, storage items,
@@ -60,9 +61,14 @@ func cmdRepl(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "btscript repl: unexpected argument %q (run 'btscript repl -h')\n", rest[0])
 		return exitUsage
 	}
-	startCtx, stopStart := interruptible(context.Background())
-	s, err := openSession(startCtx, o, stdout, stderr)
-	stopStart()
+	// The session's context lives as long as the REPL: a devnet started
+	// for --network devnet runs until the session closes. Ctrl-C aborts
+	// the start only; after it, Ctrl-C cancels the running chunk.
+	sessCtx, endSession := context.WithCancelCause(context.Background())
+	defer endSession(nil)
+	stopWatch := onInterrupt(func() { endSession(errInterrupted) })
+	s, err := openSession(sessCtx, o, stdout, stderr)
+	stopWatch()
 	if err != nil {
 		return report(stderr, err, o.verbose)
 	}
@@ -94,6 +100,26 @@ func cmdRepl(args []string, stdout, stderr io.Writer) int {
 	}
 	defer rl.Close()
 	return repl(s, rl, stdout, stderr)
+}
+
+// onInterrupt calls f on the first SIGINT or SIGTERM until the returned
+// stop is called; unlike interruptible, stopping leaves what f guards
+// running.
+func onInterrupt(f func()) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			f()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
 }
 
 // historyPath returns the REPL history file: $BTSCRIPT_HISTORY, else
@@ -196,7 +222,7 @@ func repl(s *session, rl *readline.Instance, stdout, stderr io.Writer) int {
 			continue
 		}
 		lines = nil
-		rl.SaveHistory(chunk)
+		rl.SaveHistory(historyEntry(chunk))
 		evalChunk(s, &st, chunk, stdout, stderr)
 	}
 }
@@ -247,18 +273,47 @@ func evalChunk(s *session, st *evalState, chunk string, stdout, stderr io.Writer
 }
 
 // incomplete reports whether chunk fails to compile only because it ends
-// too early (an open block, bracket or long string), so that the REPL
-// should read another line.
+// too early (an open block, bracket, long string or an operator missing
+// its operand, as in "1 +"), as an expression or as statements, so that
+// the REPL should read another line.
 func incomplete(chunk string) bool {
-	if _, err := parse.Parse(strings.NewReader("return "+chunk), "stdin"); err == nil {
-		return false
-	}
-	_, err := parse.Parse(strings.NewReader(chunk), "stdin")
+	_, err := parse.Parse(strings.NewReader("return "+chunk), "stdin")
 	if err == nil {
 		return false
 	}
+	if endsEarly(err) {
+		return true
+	}
+	_, err = parse.Parse(strings.NewReader(chunk), "stdin")
+	return err != nil && endsEarly(err)
+}
+
+// endsEarly reports whether a parse error is the end of input reached in
+// the middle of a construct. A short string cannot span lines: an
+// unterminated one is an error, not a reason to wait for more.
+func endsEarly(err error) bool {
 	msg := err.Error()
-	// A short string cannot span lines: an unterminated one is an error,
-	// not a reason to wait for more.
-	return strings.Contains(msg, "at EOF") && !strings.Contains(msg, "unterminated string")
+	return strings.Contains(msg, "at EOF") && (strings.Contains(msg, "syntax error") || strings.Contains(msg, "unterminated multiline"))
+}
+
+// historyEntry is how a chunk is kept in the history file, which holds
+// one entry per line: the lines of a multi-line chunk joined by spaces,
+// which Lua reads alike, so that the next session recalls it whole. A
+// chunk with a comment or a long bracket, where a line break matters, is
+// kept as typed.
+func historyEntry(chunk string) string {
+	if !strings.Contains(chunk, "\n") || strings.Contains(chunk, "--") || strings.Contains(chunk, "[[") || strings.Contains(chunk, "[=") {
+		return chunk
+	}
+	lines := strings.Split(chunk, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	joined := strings.Join(lines, " ")
+	if _, err := parse.Parse(strings.NewReader(joined), "stdin"); err != nil {
+		if _, err2 := parse.Parse(strings.NewReader("return "+joined), "stdin"); err2 != nil {
+			return chunk
+		}
+	}
+	return joined
 }

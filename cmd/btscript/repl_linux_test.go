@@ -135,6 +135,13 @@ func TestReplInTerminal(t *testing.T) {
 	typeKeys("f(21)\r")
 	waitFor(t, after(from), "42\n", wait)
 
+	// So does an expression ending in an operator.
+	from = len(scr.String())
+	typeKeys("20 +\r")
+	waitFor(t, after(from), ">> ", wait)
+	typeKeys("22\r")
+	waitFor(t, after(from), "42\n", wait)
+
 	// Ctrl-C cancels a running call and the REPL stays.
 	from = len(scr.String())
 	typeKeys("sleep(10)\r")
@@ -172,6 +179,105 @@ func TestReplInTerminal(t *testing.T) {
 	}
 	if !strings.Contains(string(hist), "bt.subnetwork_n(1)") || !strings.Contains(string(hist), "f(21)") {
 		t.Fatalf("history lacks the chunks typed:\n%s", hist)
+	}
+	// A multi-line chunk is one entry, so the next session recalls it whole.
+	for _, want := range []string{"\nfunction f(x) return x * 2 end\n", "\n20 + 22\n"} {
+		if !strings.Contains(string(hist), want) {
+			t.Fatalf("history lacks %q as one line:\n%s", want, hist)
+		}
+	}
+	if strings.Contains(string(hist), "\nend\n") {
+		t.Fatalf("history holds a lone end:\n%s", hist)
+	}
+}
+
+// startPTY runs btscript with args on a new pseudo-terminal and returns
+// what it shows, a function to type keys, and the channel closed when it
+// exits. The process is killed when the test ends.
+func startPTY(t *testing.T, args ...string) (*screen, func(string), <-chan struct{}) {
+	t.Helper()
+	master, slave := openPTY(t)
+	t.Cleanup(func() { master.Close() })
+	cmd := child(t, args...)
+	cmd.Env = append(cmd.Env, "TERM=xterm")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+			}
+		}
+	})
+	scr := &screen{}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			scr.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return scr, func(s string) {
+		t.Helper()
+		if _, err := master.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}, exited
+}
+
+// TestReplDevnetStaysUp runs "btscript repl --network devnet" in a
+// terminal: the devnet it starts answers at once and still 30 s later,
+// and stops with the REPL.
+func TestReplDevnetStaysUp(t *testing.T) {
+	testdata.Path(t, testdata.RaonetSpec)
+	if testing.Short() {
+		t.Skip("starts a devnet and waits 30 s")
+	}
+	scr, typeKeys, exited := startPTY(t, "repl", "--network", "devnet")
+	after := func(from int) interface{ String() string } {
+		return stringer(func() string { s := scr.String(); return s[min(from, len(s)):] })
+	}
+	waitFor(t, scr, "> ", 3*time.Minute)
+	const query = "bt.tempo(1), bt.subnet_exists(1), chain.query('SubtensorModule', 'Tempo', 1)\r"
+	from := len(scr.String())
+	typeKeys(query)
+	waitFor(t, after(from), "100\ttrue\t100\n", time.Minute)
+	// Ctrl-C cancels a running chunk, not the devnet.
+	from = len(scr.String())
+	typeKeys("sleep(10)\r")
+	time.Sleep(700 * time.Millisecond)
+	typeKeys("\x03")
+	waitFor(t, after(from), "interrupted", time.Minute)
+	time.Sleep(30 * time.Second)
+	from = len(scr.String())
+	typeKeys(query)
+	waitFor(t, after(from), "100\ttrue\t100\n", time.Minute)
+	if strings.Contains(scr.String(), "refused") {
+		t.Fatalf("screen:\n%s", scr.String())
+	}
+	typeKeys("\x04")
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("repl did not exit on Ctrl-D; screen:\n%s", scr.String())
 	}
 }
 

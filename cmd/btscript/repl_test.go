@@ -29,10 +29,34 @@ func TestIncomplete(t *testing.T) {
 		{"x = = 1", false},           // an error, not a continuation
 		{"x )", false},
 		{"return", false},
+		{"1 +", true}, // an operator waiting for its operand
+		{"1 +\n2", false},
+		{"bt.tempo(1) *", true},
+		{"{1,", true},
+		{"x = 1 +", true},
+		{"1 + + 2", false},
+		{"local a = 1 a", false}, // an expression is not a statement
 	}
 	for _, tt := range tests {
 		if got := incomplete(tt.chunk); got != tt.want {
 			t.Errorf("incomplete(%q) = %v, want %v", tt.chunk, got, tt.want)
+		}
+	}
+}
+
+func TestHistoryEntry(t *testing.T) {
+	tests := []struct{ chunk, want string }{
+		{"bt.tempo(1)", "bt.tempo(1)"},
+		{"function f(x)\n  return x * 2\nend", "function f(x) return x * 2 end"},
+		{"1 +\n2", "1 + 2"},
+		{"local t = {\n 1,\n 2 }", "local t = { 1, 2 }"},
+		// Where a line break matters the chunk is kept as typed.
+		{"x = 1 -- one\ny = 2", "x = 1 -- one\ny = 2"},
+		{"s = [[a\nb]]", "s = [[a\nb]]"},
+	}
+	for _, tt := range tests {
+		if got := historyEntry(tt.chunk); got != tt.want {
+			t.Errorf("historyEntry(%q) = %q, want %q", tt.chunk, got, tt.want)
 		}
 	}
 }
