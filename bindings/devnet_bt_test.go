@@ -100,7 +100,7 @@ func TestDevnetRuntimeAPIHelpers(t *testing.T) {
 	want := strings.Join([]string{"1", hotkey, coldkey, "1", hotkey, coldkey,
 		"0:" + ts[0] + ",1:" + ts[1] + ",3:99", "99",
 		"1", bob, "11796", `[["` + alice + `",5000]]`,
-		alice, "true", "0", "τ0.000000000", hotkey, "true", "true"}, " ")
+		alice, "true", "0", "α0.000000000 (subnet 1)", hotkey, "true", "true"}, " ")
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}

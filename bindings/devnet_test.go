@@ -128,7 +128,7 @@ func TestDevnet(t *testing.T) {
 	})
 
 	t.Run("a helper whose runtime API the runtime lacks names it", func(t *testing.T) {
-		msg := en.evalErr(t, `return bt.metagraph(1, 1)`)
+		msg := en.evalErr(t, `return bt.metagraph(1, true, nil, 1)`)
 		for _, want := range []string{"metagraph(1, 1)", "SubnetInfoRuntimeApi.get_selective_mechagraph", "node-subtensor version 218"} {
 			if !strings.Contains(msg, want) {
 				t.Fatalf("error %q does not mention %q", msg, want)

@@ -25,7 +25,7 @@ for i, s in ipairs(view.subnets) do
       neurons[uid] = {
         uid = uid - 1,
         hotkey = m.hotkeys[uid],
-        stake = bt.balance(m.total_stake and m.total_stake[uid] or 0),
+        stake = m.total_stake and m.total_stake[uid] or 0, -- alpha of the subnet
         emission = m.emission[uid],
       }
     end

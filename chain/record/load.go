@@ -128,15 +128,14 @@ func checkExchange(i int, ex Exchange) error {
 func describeStreamError(path string, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
-	var off int64
+	off := int64(-1) // the whole file: the error is at its end
+	truncated := errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 	switch {
 	case errors.As(err, &se):
 		off = se.Offset
 	case errors.As(err, &te):
 		off = te.Offset
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return fmt.Errorf("the file ends early (truncated?): %w", err)
-	default:
+	case !truncated:
 		return err
 	}
 	f, oerr := os.Open(path)
@@ -144,8 +143,12 @@ func describeStreamError(path string, err error) error {
 		return err
 	}
 	defer f.Close()
-	line := 1
-	br := bufio.NewReader(io.LimitReader(f, off))
+	var r io.Reader = f
+	if off >= 0 {
+		r = io.LimitReader(f, off)
+	}
+	line, last := 1, byte(0)
+	br := bufio.NewReader(r)
 	for {
 		b, rerr := br.ReadByte()
 		if rerr != nil {
@@ -154,6 +157,13 @@ func describeStreamError(path string, err error) error {
 		if b == '\n' {
 			line++
 		}
+		last = b
+	}
+	if truncated {
+		if last == '\n' && line > 1 {
+			line-- // the value it ends inside began on the line before
+		}
+		return fmt.Errorf("line %d: the file ends early, inside a value (truncated?): %w", line, err)
 	}
 	return fmt.Errorf("line %d: %w", line, err)
 }
