@@ -149,6 +149,7 @@ type Engine struct {
 	coroMap map[*lua.LState]*userCoro
 	threads []*lua.LState // idle threads for reuse
 	spare   *slab         // a finished gather's branch records, for reuse
+	memBase int64         // heap bytes when the current run began
 	ready   []readyItem   // the ready queue's array, kept between runs
 
 	evalMu    sync.Mutex

@@ -129,23 +129,12 @@ func (e *Engine) init() {
 		return L.GetTop() - top
 	}))
 
-	// string.rep with a size cap: gopher-lua allocates before any check.
-	strTbl := L.GetGlobal("string").(*lua.LTable)
-	strTbl.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
-		s := L.CheckString(1)
-		n := L.CheckInt(2)
-		if n <= 0 || s == "" {
-			L.Push(lua.LString(""))
-			return 1
-		}
-		if int64(len(s))*int64(n) > MaxStringRep {
-			L.RaiseError("string.rep: result of %d bytes exceeds the limit of %d", int64(len(s))*int64(n), MaxStringRep)
-		}
-		L.Push(lua.LString(strings.Repeat(s, n)))
-		return 1
-	}))
+	e.openStrings(L)
+	engineUD := L.NewUserData()
+	engineUD.Value = e
+	L.G.Registry.RawSetString(engineKey, engineUD)
 
-	openInt(L)
+	e.openInt(L)
 	tonumber := L.GetGlobal("tonumber").(*lua.LFunction)
 	L.SetGlobal("tonumber", L.NewFunction(func(L *lua.LState) int {
 		if ud, ok := L.Get(1).(*lua.LUserData); ok && isIntUD(ud) {
@@ -422,6 +411,7 @@ func (r *run) gather(L *lua.LState) int {
 		}
 		return 1
 	}
+	r.e.checkAlloc(L, "gather", int64(len(fns))*branchBytes)
 	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r.e.opts.Pinner))
 	parent := r.curTask
 	slab := r.e.takeSlab(len(fns))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
-	"runtime/metrics"
 	"sort"
 	"strings"
 	"time"
@@ -225,6 +224,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		case <-r.done:
 		}
 	})
+	e.memBase = heapBytes()
 	stopWatch := e.watchMemory(cancel)
 	e.run = r
 	defer func() {
@@ -1102,46 +1102,6 @@ func errorString(v lua.LValue) string {
 		return "nil"
 	}
 	return v.String()
-}
-
-// watchMemory starts the heap watchdog for one run; the returned function
-// stops it.
-func (e *Engine) watchMemory(cancel context.CancelCauseFunc) func() {
-	limit := e.opts.MemoryLimit
-	if limit <= 0 {
-		return func() {}
-	}
-	stop := make(chan struct{})
-	e.calls.Add(1)
-	go func() {
-		defer e.calls.Done()
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		heap := func() int64 {
-			metrics.Read(sample)
-			if sample[0].Value.Kind() != metrics.KindUint64 {
-				return 0
-			}
-			return int64(sample[0].Value.Uint64())
-		}
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				if heap() <= limit {
-					continue
-				}
-				runtime.GC() // count only live memory
-				if h := heap(); h > limit {
-					cancel(fmt.Errorf("%w: heap %d MiB, limit %d MiB", ErrMemoryLimit, h>>20, limit>>20))
-					return
-				}
-			}
-		}
-	}()
-	return func() { close(stop) }
 }
 
 // sortedKeys returns the keys of a gather table in a stable order.

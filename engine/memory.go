@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The memory limit belongs to a run: what the Go heap holds beyond what it
+// held when the run began. An embedding program's own heap, live before
+// the run, does not count; what it allocates while a script runs does
+// (the runtime cannot tell the two apart), which is why the limit is
+// approximate.
+
+// allocCheckMin is the least size a builtin checks against the memory
+// left before allocating: smaller results cost less than the check.
+const allocCheckMin = 256 << 10
+
+// branchBytes is what a gather branch or spawned task costs before it
+// runs: its Lua thread and records (see README, memory of a gather).
+const branchBytes = 9 << 10
+
+// memoryWatchPeriod is how often the watchdog samples the heap.
+const memoryWatchPeriod = 5 * time.Millisecond
+
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+
+// heapBytes returns the bytes of heap objects, live or not yet swept.
+func heapBytes() int64 {
+	s := []metrics.Sample{heapSample[0]}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
+}
+
+// memUsed returns what the current run holds beyond the heap at its start.
+func (e *Engine) memUsed() int64 {
+	return heapBytes() - e.memBase
+}
+
+// checkAlloc raises a Lua error, naming what and the sizes, when n more
+// bytes would take the run past Options.MemoryLimit. It runs before the
+// allocation, so a script cannot reach the runtime's own out-of-memory
+// failure through a builtin.
+func (e *Engine) checkAlloc(L *lua.LState, what string, n int64) {
+	limit := e.opts.MemoryLimit
+	if n < allocCheckMin || limit <= 0 {
+		return
+	}
+	if n > limit {
+		raise(L, "%s: %s of %d bytes exceeds the memory limit of %d bytes", what, ErrMemoryLimit, n, limit)
+	}
+	used := e.memUsed()
+	if used+n <= limit {
+		return
+	}
+	runtime.GC() // count only what is live
+	if used = e.memUsed(); used+n > limit {
+		raise(L, "%s: %s: %d more bytes, %d of %d bytes in use", what, ErrMemoryLimit, n, max(used, 0), limit)
+	}
+}
+
+// CheckAlloc raises a Lua error when n more bytes would take the running
+// script past its memory limit, for bindings that build large values
+// (json.encode). It must run on the owner goroutine.
+func CheckAlloc(L *lua.LState, what string, n int64) {
+	if n < allocCheckMin {
+		return
+	}
+	if e := engineOf(L); e != nil {
+		e.checkAlloc(L, what, n)
+	}
+}
+
+// engineKey names the registry entry that leads from a Lua state to its
+// engine.
+const engineKey = "btscript.engine"
+
+func engineOf(L *lua.LState) *Engine {
+	ud, ok := L.G.Registry.RawGetString(engineKey).(*lua.LUserData)
+	if !ok {
+		return nil
+	}
+	e, _ := ud.Value.(*Engine)
+	return e
+}
+
+// watchMemory starts the heap watchdog for one run; the returned function
+// stops it. It catches what no builtin checks: many small allocations (a
+// table filled in a loop, .. in a loop).
+func (e *Engine) watchMemory(cancel context.CancelCauseFunc) func() {
+	limit := e.opts.MemoryLimit
+	if limit <= 0 {
+		return func() {}
+	}
+	base := e.memBase
+	stop := make(chan struct{})
+	e.calls.Add(1)
+	go func() {
+		defer e.calls.Done()
+		tick := time.NewTicker(memoryWatchPeriod)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if heapBytes()-base <= limit {
+					continue
+				}
+				runtime.GC() // count only live memory
+				if used := heapBytes() - base; used > limit {
+					cancel(fmt.Errorf("%w: the script holds %d MiB, limit %d MiB", ErrMemoryLimit, used>>20, limit>>20))
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(stop) }
+}
