@@ -139,18 +139,19 @@ type Engine struct {
 	sem       chan struct{}  // MaxConcurrency slots
 
 	// Owned by the owner goroutine.
-	L       *lua.LState
-	wrapper *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
-	body    *lua.LFunction // coroutine trampoline
-	check   *lua.LFunction
-	marker  *lua.LUserData
-	run     *run
-	pcs     map[uintptr]frameKind
-	coroMap map[*lua.LState]*userCoro
-	threads []*lua.LState // idle threads for reuse
-	spare   *slab         // a finished gather's branch records, for reuse
-	memBase int64         // heap bytes when the current run began
-	ready   []readyItem   // the ready queue's array, kept between runs
+	L        *lua.LState
+	wrapper  *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
+	body     *lua.LFunction // coroutine trampoline
+	check    *lua.LFunction
+	marker   *lua.LUserData
+	run      *run
+	pcs      map[uintptr]frameKind
+	coroMap  map[*lua.LState]*userCoro
+	threads  []*lua.LState // idle threads for reuse
+	spare    *slab         // a finished gather's branch records, for reuse
+	memBase  int64         // heap bytes when the current run began
+	memDirty bool          // the last run left much garbage (see memoryBase)
+	ready    []readyItem   // the ready queue's array, kept between runs
 
 	evalMu    sync.Mutex
 	evalCache map[string]evalCompiled

@@ -27,16 +27,41 @@ const branchBytes = 9 << 10
 // memoryWatchPeriod is how often the watchdog samples the heap.
 const memoryWatchPeriod = 5 * time.Millisecond
 
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-
 // heapBytes returns the bytes of heap objects, live or not yet swept.
-func heapBytes() int64 {
-	s := []metrics.Sample{heapSample[0]}
+func heapBytes() int64 { return readMetric("/memory/classes/heap/objects:bytes") }
+
+func readMetric(name string) int64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
 	}
 	return int64(s[0].Value.Uint64())
+}
+
+// memoryBase returns the heap a run starts from. It counts the garbage
+// not yet collected as well as the embedding program's live heap, which
+// gives the run that much more room; when that garbage may be more than a
+// quarter of the limit (the last run left that much, or the heap is that
+// much above what the last collection found live), a collection first
+// makes the base exact.
+func (e *Engine) memoryBase() int64 {
+	h := heapBytes()
+	limit := e.opts.MemoryLimit
+	if limit > 0 && (e.memDirty || h-readMetric("/gc/heap/live:bytes") > limit/4) {
+		runtime.GC()
+		h = heapBytes()
+	}
+	e.memDirty = false
+	return h
+}
+
+// memoryEnd notes, at the end of a run, whether it left garbage enough
+// for the next run's base to need a collection.
+func (e *Engine) memoryEnd() {
+	if limit := e.opts.MemoryLimit; limit > 0 && heapBytes()-e.memBase > limit/4 {
+		e.memDirty = true
+	}
 }
 
 // memUsed returns what the current run holds beyond the heap at its start.
@@ -54,7 +79,7 @@ func (e *Engine) checkAlloc(L *lua.LState, what string, n int64) {
 		return
 	}
 	if n > limit {
-		raise(L, "%s: %s of %d bytes exceeds the memory limit of %d bytes", what, ErrMemoryLimit, n, limit)
+		raise(L, "%s: %d bytes would exceed the memory limit of %d bytes", what, n, limit)
 	}
 	used := e.memUsed()
 	if used+n <= limit {
@@ -62,7 +87,7 @@ func (e *Engine) checkAlloc(L *lua.LState, what string, n int64) {
 	}
 	runtime.GC() // count only what is live
 	if used = e.memUsed(); used+n > limit {
-		raise(L, "%s: %s: %d more bytes, %d of %d bytes in use", what, ErrMemoryLimit, n, max(used, 0), limit)
+		raise(L, "%s: %d more bytes would exceed the memory limit (%d of %d bytes in use)", what, n, max(used, 0), limit)
 	}
 }
 

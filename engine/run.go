@@ -224,7 +224,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		case <-r.done:
 		}
 	})
-	e.memBase = heapBytes()
+	e.memBase = e.memoryBase()
 	stopWatch := e.watchMemory(cancel)
 	e.run = r
 	defer func() {
@@ -233,6 +233,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		}
 		r.finish()
 		stopWatch()
+		e.memoryEnd()
 		e.run = nil
 	}()
 

@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Results as the reference Lua 5.1 gives them.
+func TestPatterns(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	cases := []struct{ code, want string }{
+		{`return string.find("hello world", "o w")`, "[5 7]"},
+		{`return string.find("hello", "l+")`, "[3 4]"},
+		{`return string.find("hello", "(l)(l)")`, "[3 4 l l]"},
+		{`return string.find("a.b", ".", 1, true)`, "[2 2]"},
+		{`return string.find("a+b", "+")`, "[2 2]"},
+		{`return string.find("abc", "b", -1)`, "[<nil>]"},
+		{`return string.find("abc", "", 10)`, "[4 3]"},
+		{`return string.find("abc", "^b")`, "[<nil>]"},
+		{`return string.match("key = value", "(%w+)%s*=%s*(%w+)")`, "[key value]"},
+		{`return string.match("hello", "()ll()")`, "[3 5]"},
+		{`return string.match("  x  ", "^%s*(.-)%s*$")`, "[x]"},
+		{`return string.match("THE (quick) fox", "%((%a+)%)")`, "[quick]"},
+		{`return string.match("f(a(b)c)d", "%b()")`, "[(a(b)c)]"},
+		{`return string.match("THE (quick) fox", "%f[%a]%a+%f[%A]", 5)`, "[quick]"},
+		{`return string.match("abab", "(ab)%1")`, "[ab]"},
+		{`return string.match("x=1, y=22", "y=(%d+)")`, "[22]"},
+		{`return string.match("a]b", "[]]")`, "[]]"},
+		{`return string.match("a-b", "[a%-]+")`, "[a-]"},
+		{`return string.match("0xFF", "^0[xX](%x+)$")`, "[FF]"},
+		{`return string.match("abc", "[^a]+")`, "[bc]"},
+		{`return string.match("aaa", "a-b")`, "[<nil>]"},
+		{`return string.match("aaab", "a-b")`, "[aaab]"},
+		{`return string.match("hello", "xyz")`, "[<nil>]"},
+		{`return string.gsub("hello world", "o", "0")`, "[hell0 w0rld 2]"},
+		{`return string.gsub("hello world", "(%w+)", "<%1>")`, "[<hello> <world> 2]"},
+		{`return string.gsub("hello", "", "-")`, "[-h-e-l-l-o- 6]"},
+		{`return string.gsub("abc", "%w", "%0%0")`, "[aabbcc 3]"},
+		{`return string.gsub("abc", "%w", "%%")`, "[%%% 3]"},
+		{`return string.gsub("hello world", "%w+", {hello = "HI"})`, "[HI world 2]"},
+		{`return string.gsub("a b", "%w", function(c) return c:upper() .. 1 end)`, "[A1 B1 2]"},
+		{`return string.gsub("a b", "%w", function(c) return nil end)`, "[a b 2]"},
+		{`return string.gsub("abc", "%w", "x", 2)`, "[xxc 2]"},
+		{`return string.gsub("aaa", "^a", "b")`, "[baa 1]"},
+		{`return string.gsub("abc", "b*", "-")`, "[-a--c- 4]"},
+		{`local t = {} for k, v in string.gmatch("a=1, b=2", "(%w+)=(%w+)") do t[#t+1] = k .. v end return table.concat(t, ",")`, "[a1,b2]"},
+		{`local n = 0 for w in ("one two  three"):gmatch("%a+") do n = n + 1 end return n`, "[3]"},
+		{`local t = {} for w in ("abc"):gmatch("") do t[#t+1] = "." end return #t`, "[4]"},
+		{`return ("x"):rep(3), ("ab"):reverse(), ("aBc\200"):upper(), ("AbC"):lower()`, "[xxx ba ABC\xc8 abc]"},
+		{`return table.concat({1, "b", 3.5}, "-"), table.concat({}, ","), table.concat({"a", "b", "c"}, "", 2, 3)`, "[1-b-3.5  bc]"},
+		{`return string.format("%5.1f|%-3d|%s|%q|%x|%%", 3.14159, 7, "s", "q", 255)`, "[  3.1|7  |s|\"q\"|ff|%]"},
+		{`return select("#", unpack({1, 2, 3}))`, "[3]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			if got := fmt.Sprint(eval(t, e, tc.code)); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	errCases := []struct{ code, want string }{
+		{`return string.find("a", "%")`, "malformed pattern (ends with '%')"},
+		{`return string.find("a", "[a")`, "malformed pattern (missing ']')"},
+		{`return string.find("a", "(a")`, "unfinished capture"},
+		{`return string.match("a", "a)")`, "invalid pattern capture"},
+		{`return string.find("a", "%1")`, "invalid capture index"},
+		{`return string.find("a", "%b")`, "unbalanced pattern"},
+		{`return string.find("a", "%fa")`, "missing '[' after '%f' in pattern"},
+		{`return string.find(("a"):rep(300), ("a?"):rep(300))`, "pattern too complex"},
+		{`return string.gsub("a", "a", true)`, "string/function/table expected, got boolean"},
+		{`return string.gsub("a", "a", function() return {} end)`, "invalid replacement value (a table)"},
+		{`return table.concat({1, {}, 3})`, "invalid value (at index 2) in table for 'concat'"},
+		{`return string.format("%123d", 1)`, "invalid format (width or precision too long)"},
+		{`return string.format("%d")`, "bad argument #2 to 'format' (no value)"},
+		{`return string.format("%y", 1)`, "invalid option '%y'"},
+		{`return unpack({}, 1, 1e8)`, "unpack: 100000000 values exceed the stack limit of 1048576"},
+		{`return string.rep("ab", 2^40)`, "string.rep: result of 2199023255552 bytes exceeds the limit of 67108864"},
+	}
+	for _, tc := range errCases {
+		t.Run(tc.code, func(t *testing.T) {
+			_, err := e.Eval(context.Background(), tc.code)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "stdin:1:") {
+				t.Errorf("error %v, want stdin:1: … %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A pattern with catastrophic backtracking stops when the run's time is up.
+func TestPatternStopsAtTimeout(t *testing.T) {
+	for _, fn := range []string{"find", "match", "gsub", "gmatch"} {
+		t.Run(fn, func(t *testing.T) {
+			e, _ := newTestEngine(t, Options{Timeout: 300 * time.Millisecond})
+			code := fmt.Sprintf(`local p = ("a?"):rep(28) .. ("a"):rep(28) local s = ("a"):rep(28)
+				if %[1]q == "gsub" then return s:gsub(p, "") elseif %[1]q == "gmatch" then return s:gmatch(p)() end
+				return s:%[1]s(p)`, fn)
+			start := time.Now()
+			_, err := e.Eval(context.Background(), code)
+			if !errors.Is(err, ErrTimeout) {
+				t.Fatalf("error %v, want a timeout", err)
+			}
+			// The bound the README promises: about a second.
+			if d := time.Since(start); d > 1300*time.Millisecond {
+				t.Errorf("stopped after %v", d)
+			}
+		})
+	}
+}
+
+// Each builtin refuses a result the run's memory cannot hold, before
+// allocating it, naming itself and the sizes.
+func TestBuiltinMemoryChecks(t *testing.T) {
+	e, _ := newTestEngine(t, Options{MemoryLimit: 64 << 20})
+	cases := []struct{ code, want string }{
+		{`local s = ("x"):rep(1 * 2^20) return #s:gsub(".", s)`, "string.gsub: "},
+		{`local s = ("x"):rep(8 * 2^20) local t = {} for i = 1, 40 do t[i] = s end return #table.concat(t)`, "table.concat: 335544320 bytes would exceed the memory limit of 67108864 bytes"},
+		{`local s = ("x"):rep(40 * 2^20) return #string.rep(s, 1)`, "string.rep: "},
+		{`local s = ("x"):rep(40 * 2^20) return #s:upper()`, "string.upper: "},
+		{`local s = ("x"):rep(40 * 2^20) return #s:lower()`, "string.lower: "},
+		{`local s = ("x"):rep(40 * 2^20) return #s:reverse()`, "string.reverse: "},
+		{`local s = ("x"):rep(40 * 2^20) return #string.format("%s%s", s, s)`, "string.format: "},
+		{`local s = ("x"):rep(40 * 2^20) return #(s .. int(1))`, "..: "},
+		{`local f = function() end local t = {} for i = 1, 100000 do t[i] = f end local x = gather(t) return x`, "gather: 921600000 bytes would exceed the memory limit of 67108864 bytes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want, func(t *testing.T) {
+			_, err := e.Eval(context.Background(), tc.code)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "stdin:1:") {
+				t.Errorf("error %v, want stdin:1: … %q", err, tc.want)
+			}
+		})
+	}
+	// Within the limit, the same builtins work.
+	got := eval(t, e, `local s = ("ab"):rep(2^19) return #s:gsub("a", "xy"), #table.concat({s, s}), #s:upper()`)
+	if fmt.Sprint(got) != "[1572864 2097152 1048576]" {
+		t.Errorf("got %v", got)
+	}
+}
