@@ -146,12 +146,15 @@ type Engine struct {
 	marker   *lua.LUserData
 	run      *run
 	pcs      map[uintptr]frameKind
-	coroMap  map[*lua.LState]*userCoro
+	coroMap  map[coroKey]*userCoro
 	threads  []*lua.LState // idle threads for reuse
 	spare    *slab         // a finished gather's branch records, for reuse
 	memBase  int64         // heap bytes when the current run began
 	memDirty bool          // the last run left much garbage (see memoryBase)
 	ready    []readyItem   // the ready queue's array, kept between runs
+
+	goneMu sync.Mutex
+	gone   []coroKey // coroutines collected, to drop from coroMap
 
 	evalMu    sync.Mutex
 	evalCache map[string]evalCompiled

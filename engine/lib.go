@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"time"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -43,14 +45,39 @@ type userCoro struct {
 	run  *run
 }
 
-func (e *Engine) coros() map[*lua.LState]*userCoro { return e.coroMap }
+func (e *Engine) coros() map[coroKey]*userCoro { return e.coroMap }
+
+// coroKey names a script's coroutine without keeping it alive: a
+// coroutine the script drops while suspended is collected while the run
+// goes on, and its entry removed (see coroGone). While suspended, its
+// records hold its thread only through this key; resume attaches it again.
+type coroKey = weak.Pointer[lua.LState]
+
+// coroGone is the cleanup of a collected coroutine thread. It runs on the
+// runtime's cleanup goroutine, so it only queues the key for sweepCoros.
+func (e *Engine) coroGone(k coroKey) {
+	e.goneMu.Lock()
+	e.gone = append(e.gone, k)
+	e.goneMu.Unlock()
+}
+
+// sweepCoros drops the entries of collected coroutines.
+func (e *Engine) sweepCoros() {
+	e.goneMu.Lock()
+	gone := e.gone
+	e.gone = nil
+	e.goneMu.Unlock()
+	for _, k := range gone {
+		delete(e.coroMap, k)
+	}
+}
 
 // init opens the sandboxed libraries and installs the engine's globals.
 // Runs on the owner goroutine.
 func (e *Engine) init() {
 	L := e.L
 	e.marker = L.NewUserData()
-	e.coroMap = map[*lua.LState]*userCoro{}
+	e.coroMap = map[coroKey]*userCoro{}
 
 	libs := []struct {
 		name string
@@ -450,11 +477,14 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		if !ok {
 			raise(L, "bad argument #1 to 'create' (function expected, got %s)", L.Get(1).Type().String())
 		}
+		e.sweepCoros()
 		th, _ := r.L.NewThread()
 		uc := &userCoro{run: r}
-		uc.body = &co{th: th, kind: coUser, fn: f, uc: uc}
+		uc.body = &co{kind: coUser, fn: f, uc: uc} // th: set by resume
 		uc.top = uc.body
-		e.coroMap[th] = uc
+		k := weak.Make(th)
+		e.coroMap[k] = uc
+		runtime.AddCleanup(th, e.coroGone, k)
 		L.Push(th)
 		return 1
 	})
@@ -463,7 +493,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		if !ok {
 			raise(L, "bad argument #1 to 'resume' (coroutine expected, got %s)", L.Get(1).Type().String())
 		}
-		uc := e.coroMap[th]
+		uc := e.coroMap[weak.Make(th)]
 		fail := func(msg string) int {
 			L.Push(lua.LNumber(stOK))
 			L.Push(lua.LFalse)
@@ -478,6 +508,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		}
 		uc.run = r
 		t := r.curTask
+		uc.body.th = th
 		uc.body.parent = r.current
 		t.top = uc.top
 		args := argsFrom(L, 2)
@@ -497,6 +528,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		uc.top = t.top
 		t.top = uco.parent
 		uco.parent = nil
+		uco.th = nil // held by the script alone while suspended
 		r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK), lua.LTrue}, argsFrom(L, 1)...), "")
 		return L.Yield(e.marker)
 	})
@@ -508,7 +540,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		if !ok {
 			raise(L, "bad argument #1 to 'status' (coroutine expected, got %s)", L.Get(1).Type().String())
 		}
-		uc := e.coroMap[th]
+		uc := e.coroMap[weak.Make(th)]
 		status := "dead"
 		switch {
 		case uc == nil || uc.dead:

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -277,13 +278,15 @@ func (r *run) finish() {
 	r.stopped = true
 	r.cancel(errors.New("script ended"))
 	close(r.done)
-	for th, uc := range r.e.coros() {
+	for k, uc := range r.e.coros() {
 		if uc.body.parent != nil || uc.run == r && !uc.body.started {
 			// Attached to a task of this run, which is gone.
 			uc.dead = true
-			delete(r.e.coroMap, th)
+			uc.body.th = nil
+			delete(r.e.coroMap, k)
 		}
 	}
+	r.e.sweepCoros()
 	for _, t := range r.failed {
 		if !t.observed {
 			fmt.Fprintf(r.e.opts.Stderr, "spawned task failed: %s\n", errorString(t.err))
@@ -608,7 +611,7 @@ func (r *run) finishCo(t *task, c *co, ok bool, vals []lua.LValue, errObj lua.LV
 		t.top = parent
 		c.parent = nil
 		c.uc.dead = true
-		delete(r.e.coroMap, c.th)
+		delete(r.e.coroMap, weak.Make(c.th))
 		if ok {
 			r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK), lua.LTrue}, vals...), "")
 		} else {
@@ -679,7 +682,7 @@ func (r *run) kill(t *task, reason string) {
 		}
 		if c.kind == coUser {
 			c.uc.dead = true
-			delete(r.e.coroMap, c.th)
+			delete(r.e.coroMap, weak.Make(c.th))
 		}
 	}
 	r.wake(t)
