@@ -99,6 +99,10 @@ func (w *jsonWriter) number(f float64) error {
 	return nil
 }
 
+// maxJSONDigits bounds the digits of an integer json.decode reads (a u256
+// has 78).
+const maxJSONDigits = 1000
+
 // numberText writes an integral number up to 2^53 without a fraction and
 // any other in the shortest form that reads back exactly.
 func numberText(f float64) string {
@@ -243,9 +247,17 @@ func fromGo(L *lua.LState, x any, depth int) (lua.LValue, error) {
 	case json.Number:
 		s := string(v)
 		if !strings.ContainsAny(s, ".eE") {
+			if len(s) > maxJSONDigits {
+				return nil, fmt.Errorf("integer of %d digits exceeds the limit of %d", len(s), maxJSONDigits)
+			}
 			n, ok := new(big.Int).SetString(s, 10)
 			if !ok {
 				return nil, fmt.Errorf("bad number %s", s)
+			}
+			// A JSON integer says nothing of its type: within 2^53 it is
+			// a plain number, as Lua would read it, beyond an Int.
+			if n.IsInt64() && n.Int64() >= -maxExact && n.Int64() <= maxExact {
+				return lua.LNumber(n.Int64()), nil
 			}
 			return engine.IntValue(L, n), nil
 		}

@@ -42,7 +42,11 @@ func TestToLua(t *testing.T) {
 		expr string // Lua over the converted value v
 		want string
 	}{
-		{"u64 at 2^53 is a number", scale.NewUint(1 << 53), "type(v), v", "number 9007199254740992"},
+		{"u64 is an Int whatever its value", scale.NewUint(5), "type(v), isint(v), tostring(v)", "userdata true 5"},
+		{"u32 is a number", scale.NewUintBits(7, 32), "type(v), v", "number 7"},
+		{"u16 is a number", scale.NewUintBits(65535, 16), "type(v), v", "number 65535"},
+		{"u64 sums stay exact", scale.NewUint(4503599627370497), "tostring(v + v + v)", "13510798882111491"},
+		{"u64 compares with Ints", scale.NewUint(5), "v == int(5), v < int(6), v + 0 == int(5)", "true true true"},
 		{"u64 above 2^53 is an exact Int", scale.NewUint(1<<53 + 1), "type(v), isint(v), tostring(v)", "userdata true 9007199254740993"},
 		{"u64 max", scale.NewUint(18446744073709551615), "tostring(v), v == int('18446744073709551615')", "18446744073709551615 true"},
 		{"Int arithmetic stays exact", scale.NewUint(1<<53 + 1), "tostring(v + 1)", "9007199254740994"},
