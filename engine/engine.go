@@ -12,7 +12,6 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 )
 
 // Default limits applied when the corresponding Options field is zero.
@@ -429,14 +428,10 @@ func (e *Engine) evalChunk(code string) (evalCompiled, error) {
 	return c, nil
 }
 
-// compile parses and compiles a chunk. It needs no Lua state, so it runs
-// on any goroutine.
+// compile parses and compiles a chunk, with checked concatenation (see
+// compileChecked). It needs no Lua state, so it runs on any goroutine.
 func compile(code, name string) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(strings.NewReader(code), name)
-	if err != nil {
-		return nil, err
-	}
-	return lua.Compile(chunk, name)
+	return compileChecked(code, name)
 }
 
 // RunFile runs the Lua script at path. The script receives args as the

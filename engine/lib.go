@@ -139,22 +139,24 @@ func (e *Engine) init() {
 		return 0
 	}))
 
-	// Text chunks only.
-	loadstring := L.GetGlobal("loadstring").(*lua.LFunction)
+	// Text chunks only, compiled as scripts are (checked concatenation).
 	L.SetGlobal("loadstring", L.NewFunction(func(L *lua.LState) int {
-		if strings.HasPrefix(L.CheckString(1), "\x1b") {
+		code := L.CheckString(1)
+		if strings.HasPrefix(code, "\x1b") {
 			L.Push(lua.LNil)
 			L.Push(lua.LString("binary chunks are not allowed"))
 			return 2
 		}
-		top := L.GetTop()
-		L.Push(loadstring)
-		for i := 1; i <= top; i++ {
-			L.Push(L.Get(i))
+		proto, err := compileChecked(code, L.OptString(2, "<string>"))
+		if err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(syntaxMessage(err)))
+			return 2
 		}
-		L.Call(top, lua.MultRet)
-		return L.GetTop() - top
+		L.Push(L.NewFunctionFromProto(proto))
+		return 1
 	}))
+	L.SetGlobal(concatName, L.NewFunction(e.concat))
 
 	e.openStrings(L)
 	engineUD := L.NewUserData()

@@ -140,3 +140,39 @@ func TestBuiltinMemoryChecks(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// Concatenation keeps Lua's rules while checking the run's memory.
+func TestConcat(t *testing.T) {
+	e, _ := newTestEngine(t, Options{MemoryLimit: 64 << 20})
+	cases := []struct{ code, want string }{
+		{`return "a" .. "b" .. 1 .. 2.5`, "[ab12.5]"},
+		{`local t = setmetatable({}, {__concat = function(a, b) return "T" end}) return "a" .. t, t .. "b", "x" .. "y" .. t`, "[T T xT]"},
+		{`local t = setmetatable({}, {__concat = function(a, b) return (type(a) == "table" and "T" or a) .. (type(b) == "table" and "T" or b) end}) return "a" .. t .. "b" .. t`, "[aTbT]"},
+		{`return "n=" .. int(2)^64 .. "!"`, "[n=18446744073709551616!]"},
+		{`local f = loadstring("return 'x' .. 'y'") return f()`, "[xy]"},
+		{`local s = "" for i = 1, 5 do s = s .. i end return s`, "[12345]"},
+		{`return select("#", ("a" .. "b"))`, "[1]"},
+		{`local function f(...) return select("#", ...) end return f("a" .. "b")`, "[1]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			if got := fmt.Sprint(eval(t, e, tc.code)); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	errCases := []struct{ code, want string }{
+		{"local x\n\nreturn 'a' .. x", "stdin:3: attempt to concatenate a nil value"},
+		{"return {} .. 'a'", "stdin:1: attempt to concatenate a table value"},
+		{"local s = 'x' while true do s = s .. s end", "stdin:1: ..: "},
+		{"local f = loadstring('local s = \"x\" while true do s = s .. s end') f()", `<string>:1: ..: `},
+	}
+	for _, tc := range errCases {
+		t.Run(tc.code, func(t *testing.T) {
+			_, err := e.Eval(context.Background(), tc.code)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q…", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,180 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// addressCapEnv, set in a child's environment, caps its address space (in
+// bytes) before it runs the command, as `prlimit --as` would.
+const addressCapEnv = "BTSCRIPT_TEST_ADDRESS_CAP"
+
+// hostileCap is the address-space cap of the hostile runs: a Go runtime
+// that tried to allocate past it would die with "fatal error: out of
+// memory" and a goroutine dump.
+const hostileCap = 4 << 30
+
+// maxHostileRSS is the peak resident memory each hostile run must stay
+// under, with the default 1 GiB memory limit.
+const maxHostileRSS = 1600 << 20
+
+// hostileRun runs `btscript run` on code in a child under the address
+// cap and returns its exit code, stderr, wall time and peak RSS.
+func hostileRun(t *testing.T, code string, args ...string) (exit int, stderr string, wall time.Duration, rss int64) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hostile.lua")
+	if err := os.WriteFile(path, []byte(code), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// No chain call is made: the endpoint is never dialled.
+	cmd := child(t, append(append([]string{"run", "--network", "ws://127.0.0.1:9"}, args...), path)...)
+	cmd.Env = append(cmd.Env, addressCapEnv+"="+itoa(hostileCap))
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	start := time.Now()
+	err := cmd.Run()
+	wall = time.Since(start)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		exit = ee.ExitCode()
+	default:
+		t.Fatal(err)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss << 10
+	}
+	return exit, errb.String(), wall, rss
+}
+
+func itoa(n int64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		if n /= 10; n == 0 {
+			return string(b[i:])
+		}
+	}
+}
+
+// capAddressSpace applies addressCapEnv in a child started by hostileRun.
+func capAddressSpace() {
+	v := os.Getenv(addressCapEnv)
+	if v == "" {
+		return
+	}
+	var n uint64
+	for _, c := range v {
+		n = n*10 + uint64(c-'0')
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+		panic(err)
+	}
+}
+
+// Scripts a hostile user could write. Each ends within its --timeout plus
+// two seconds, with exit code 1 and one line on stderr naming what
+// stopped it, under the default memory limit, an address-space cap of
+// 4 GiB and a peak RSS under 1.6 GiB: never a Go fatal error.
+func TestHostileScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates up to 1.5 GiB per case")
+	}
+	const timeout = 3 * time.Second
+	cases := []struct {
+		name, code, want string
+	}{
+		{"gsub of a 1 MiB string by itself",
+			`local s = ("x"):rep(2^20) return #s:gsub(".", s)`, "hostile.lua:1: string.gsub: "},
+		{"table.concat of 40 copies of 64 MiB",
+			`local s = ("x"):rep(64 * 2^20) local t = {} for i = 1, 40 do t[i] = s end return #table.concat(t)`,
+			"hostile.lua:1: table.concat: 2684354560 bytes would exceed the memory limit of 1073741824 bytes"},
+		{"gather of a million no-op functions",
+			`local f = function() end local t = {} for i = 1, 1000000 do t[i] = f end local r = gather(t) return #r`,
+			"hostile.lua:1: gather: 9216000000 bytes would exceed the memory limit"},
+		{"catastrophic backtracking",
+			`return (("a"):rep(28)):find(("a?"):rep(28) .. ("a"):rep(28))`, "script timed out after 3s"},
+		{"printing a huge exact integer",
+			`local x = int(2)^4096 for i = 1, 16 do x = x * x end return tostring(x)`,
+			"hostile.lua:1: exact integer too large: product would have at least"},
+		{"string doubling with ..",
+			`local s = "x" while true do s = s .. s end`, "memory limit exceeded"},
+		{"table growing forever",
+			`local t = {} for i = 1, 1e10 do t[i] = i end`, "memory limit exceeded"},
+		{"many 60 MiB strings",
+			`local t = {} for i = 1, 100 do t[i] = ("x"):rep(60 * 2^20) .. i end`, "memory limit exceeded"},
+		{"string.rep past its cap",
+			`return ("x"):rep(2^40)`, "hostile.lua:1: string.rep: result of 1099511627776 bytes exceeds the limit of 67108864"},
+		{"string.format of a huge width",
+			`return string.format("%999999999d", 1)`, "hostile.lua:1: string.format: invalid format (width or precision too long)"},
+		{"unpack of a huge range",
+			`return unpack({}, 1, 1e9)`, "hostile.lua:1: unpack: 1000000000 values exceed the stack limit"},
+		{"spawning tasks forever",
+			`while true do spawn(function() sleep(100) end) end`, "memory limit exceeded"},
+		{"endless loop",
+			`while true do end`, "script timed out after 3s"},
+		{"infinite recursion",
+			`local function f() return 1 + f() end return f()`, "stack overflow"},
+		{"json.encode of a deep table",
+			`local t = {} for i = 1, 100000 do t = {t} end return json.encode(t)`, "json.encode"},
+		{"int of a huge string",
+			`return int(("9"):rep(10^7))`, "hostile.lua:1: int: exact integer too large"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			exit, stderr, wall, rss := hostileRun(t, tc.code, "--timeout", timeout.String())
+			t.Logf("exit %d in %v, peak RSS %d MiB: %s", exit, wall.Round(time.Millisecond), rss>>20, strings.TrimSpace(stderr))
+			if exit != exitScript {
+				t.Errorf("exit code %d, want %d", exit, exitScript)
+			}
+			checkOneLine(t, stderr)
+			for _, bad := range []string{"fatal error", "out of memory", "goroutine"} {
+				if strings.Contains(stderr, bad) {
+					t.Errorf("stderr holds %q", bad)
+				}
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q does not hold %q", stderr, tc.want)
+			}
+			if wall > timeout+2*time.Second {
+				t.Errorf("took %v, more than the timeout %v + 2s", wall, timeout)
+			}
+			if rss >= maxHostileRSS {
+				t.Errorf("peak RSS %d MiB, limit %d MiB", rss>>20, maxHostileRSS>>20)
+			}
+		})
+	}
+}
+
+// A script that creates and drops a million suspended coroutines runs to
+// the end in bounded memory: they are collected as it goes.
+func TestAbandonedCoroutinesRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates a million coroutines")
+	}
+	exit, stderr, wall, rss := hostileRun(t, `
+		local n = 0
+		for i = 1, 1000000 do
+			local gen = coroutine.wrap(function() coroutine.yield(1) coroutine.yield(2) end)
+			n = n + gen()
+		end
+		print(n)`)
+	t.Logf("exit %d in %v, peak RSS %d MiB", exit, wall.Round(time.Millisecond), rss>>20)
+	if exit != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", exit, stderr)
+	}
+	if rss >= 400<<20 {
+		t.Errorf("peak RSS %d MiB, want under 400 MiB", rss>>20)
+	}
+}
