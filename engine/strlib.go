@@ -180,7 +180,13 @@ func (e *Engine) gsubValue(ms *matchState, out *builder, repl lua.LValue, s, end
 		for i := 0; i < len(news); i++ {
 			c := news[i]
 			if c != patEsc {
-				out.addByte(c)
+				// The run up to the next escape, at once.
+				j := strings.IndexByte(news[i:], patEsc)
+				if j < 0 {
+					j = len(news) - i
+				}
+				out.add(news[i : i+j])
+				i += j - 1
 				continue
 			}
 			i++
