@@ -176,3 +176,18 @@ func TestConcat(t *testing.T) {
 		})
 	}
 }
+
+// Cancelling the context stops a pattern match as well.
+func TestPatternStopsAtCancel(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := e.Eval(ctx, `return (("a"):rep(30)):match(("a?"):rep(30) .. ("a"):rep(30))`)
+	if err == nil || !strings.Contains(err.Error(), "script cancelled") {
+		t.Fatalf("error %v, want a cancellation", err)
+	}
+	if d := time.Since(start); d > 1200*time.Millisecond {
+		t.Errorf("stopped after %v", d)
+	}
+}

@@ -183,3 +183,32 @@ func TestAbandonedCoroutinesRun(t *testing.T) {
 		t.Errorf("peak RSS %d MiB, want under 400 MiB", rss>>20)
 	}
 }
+
+// One Ctrl-C stops a run within about a second, even inside a builtin
+// that works for long (a pattern with catastrophic backtracking).
+func TestInterruptInsideBuiltins(t *testing.T) {
+	for _, code := range []string{
+		`return (("a"):rep(30)):find(("a?"):rep(30) .. ("a"):rep(30))`,
+		`return (("a"):rep(30)):gsub(("a?"):rep(30) .. ("a"):rep(30), "")`,
+		`while true do end`,
+	} {
+		t.Run(code, func(t *testing.T) {
+			cmd := child(t, "eval", "--network", "ws://127.0.0.1:9", code)
+			var stderr syncBuffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond)
+			start := time.Now()
+			cmd.Process.Signal(syscall.SIGINT)
+			err := cmd.Wait()
+			if d := time.Since(start); d > 1500*time.Millisecond {
+				t.Errorf("stopping took %s", d)
+			}
+			if cmd.ProcessState.ExitCode() != exitInterrupted || stderr.String() != "btscript: interrupted\n" {
+				t.Fatalf("exit: %v; stderr %q", err, stderr.String())
+			}
+		})
+	}
+}
