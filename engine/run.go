@@ -247,7 +247,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		return nil, err
 	}
 	if !root.ok {
-		return nil, &Error{Message: errorString(root.err), Traceback: root.trace}
+		return nil, e.runError(root.err, root.trace)
 	}
 	return &Result{Values: root.vals}, nil
 }
@@ -289,7 +289,7 @@ func (r *run) finish() {
 	r.e.sweepCoros()
 	for _, t := range r.failed {
 		if !t.observed {
-			fmt.Fprintf(r.e.opts.Stderr, "spawned task failed: %s\n", errorString(t.err))
+			fmt.Fprintf(r.e.opts.Stderr, "spawned task failed: %s\n", r.e.errorText(t.err))
 		}
 	}
 	clear(r.ready)
@@ -532,11 +532,28 @@ func (r *run) step(item readyItem) {
 		r.finishCo(t, c, true, vals, nil, "")
 	default:
 		trace := ""
-		if r.lastObj == obj {
+		if sameValue(r.lastObj, obj) {
 			trace = r.lastTrace
+		} else if obj != nil && len(vals) == 0 {
+			// A Go panic in the VM ("lua callstack overflow") bypasses
+			// the panic hook; the thread's frames are still there.
+			prev := r.current
+			r.current = c
+			trace = r.traceback(c.th)
+			r.current = prev
 		}
 		r.finishCo(t, c, false, nil, obj, trace)
 	}
+}
+
+// sameValue is == for error values, with NaN equal to itself.
+func sameValue(a, b lua.LValue) bool {
+	if x, ok := a.(lua.LNumber); ok {
+		if y, ok := b.(lua.LNumber); ok && x != x && y != y {
+			return true
+		}
+	}
+	return a == b
 }
 
 // resumeCo resumes c's thread from the main state. A Go panic escaping
@@ -715,7 +732,7 @@ func (r *run) branchDone(b *task) {
 		if g.keys != nil {
 			label = "branch " + quoteKey(g.keys[b.index])
 		}
-		msg := fmt.Sprintf("gather: %s failed: %s", label, errorString(b.err))
+		msg := fmt.Sprintf("gather: %s failed: %s", label, r.e.errorText(b.err))
 		g.cancel(errors.New(msg))
 		for _, o := range g.branches {
 			r.kill(o, "cancelled: a sibling gather branch failed")
@@ -1098,14 +1115,6 @@ func (r *run) traceback(L *lua.LState) string {
 		return ""
 	}
 	return b.String()
-}
-
-// errorString renders a Lua error value.
-func errorString(v lua.LValue) string {
-	if v == nil {
-		return "nil"
-	}
-	return v.String()
 }
 
 // sortedKeys returns the keys of a gather table in a stable order.
