@@ -35,7 +35,7 @@ func (v Value) LuaValue(L *lua.LState) lua.LValue { return ToLua(L, v.V) }
 // their value, so sums stay exact (never floats); bytes are
 // "0x…" hex strings; accounts SS58 strings; composites tables keyed by
 // field name; unit variants their name; variants with data {Name = data};
-// sequences 1-based arrays; Null nil. It must run on the owner goroutine.
+// sequences 1-based arrays, marked as such (engine.NewArray); Null nil. It must run on the owner goroutine.
 func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 	switch v.Kind() {
 	case scale.KindNull:
@@ -66,7 +66,7 @@ func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 		return lua.LString(v.String())
 	case scale.KindSeq:
 		n := v.Len()
-		t := L.CreateTable(n, 0)
+		t := engine.NewArray(L, n) // empty, it is still [] in JSON
 		for i := range n {
 			t.RawSetInt(i+1, ToLua(L, v.Index(i)))
 		}

@@ -197,3 +197,27 @@ func TestPretty(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONArrays(t *testing.T) {
+	en := offline(t)
+	cases := []struct{ name, code, want string }{
+		{"empty chain sequence is []", `return json.encode({v = seq, n = #seq})`, `{"n":0,"v":[]}`},
+		{"empty plain table is {}", `return json.encode({})`, `{}`},
+		{"json.array marks a table", `local t = json.array() return json.encode({a = t, b = json.array({})})`, `{"a":[],"b":[]}`},
+		{"decoded [] stays []", `return json.encode(json.decode('{"x":[]}'))`, `{"x":[]}`},
+		{"a marked table emptied is []", `local t = json.decode('[1,2]') t[1], t[2] = nil, nil return json.encode(t)`, `[]`},
+		{"deep nesting is one short message", `local t = {} for i = 1, 600 do t = {k = {t}} end local ok, err = pcall(json.encode, t) return #err < 200, err`,
+			`true json.encode: at .k[1].k[1]…(505 more)…[1].k[1].k: nesting deeper than 512`},
+	}
+	en.set(t, "seq", scale.NewSeq(nil))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := en.eval(t, tc.code); !strings.HasSuffix(got, tc.want) {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	if msg := en.evalErr(t, `return json.array(setmetatable({}, {}))`); !strings.Contains(msg, "already has a metatable") {
+		t.Errorf("error %s", msg)
+	}
+}

@@ -159,6 +159,7 @@ func (e *Engine) init() {
 	L.SetGlobal(concatName, L.NewFunction(e.concat))
 
 	e.openStrings(L)
+	L.NewTypeMetatable(ArrayTypeName).RawSetString("__name", lua.LString(ArrayTypeName))
 	engineUD := L.NewUserData()
 	engineUD.Value = e
 	L.G.Registry.RawSetString(engineKey, engineUD)
