@@ -221,3 +221,27 @@ func TestJSONArrays(t *testing.T) {
 		t.Errorf("error %s", msg)
 	}
 }
+
+func TestConstructorsRejectNaN(t *testing.T) {
+	en := offline(t)
+	for code, want := range map[string]string{
+		`return bt.tao(0/0)`:     "bad argument #1 to tao (tao: amount must be a finite number, got NaN)",
+		`return bt.tao(1/0)`:     "bad argument #1 to tao (tao: amount must be a finite number, got +Inf)",
+		`return bt.tao(-1/0)`:    "bad argument #1 to tao (tao: amount must be a finite number, got -Inf)",
+		`return bt.balance(0/0)`: "balance: rao must be an integer",
+		`return int(0/0)`:        "bad argument #1 to 'int' (nan is not an integer)",
+	} {
+		msg := en.evalErr(t, code)
+		if !strings.Contains(msg, want) || strings.Contains(msg, "SetFloat64") {
+			t.Errorf("%s: error %q, want %q", code, msg, want)
+		}
+	}
+}
+
+// An error value that is an Int or a Balance prints its value.
+func TestErrorValuePrints(t *testing.T) {
+	en := offline(t)
+	if msg := en.evalErr(t, `error(bt.tao("1.5"))`); msg != "stdin:1: τ1.500000000" {
+		t.Errorf("error %q", msg)
+	}
+}
