@@ -189,5 +189,11 @@ func TestDevnet(t *testing.T) {
 		if got != "1 true 1 true true 218 true" {
 			t.Fatalf("got %s", got)
 		}
+		// runtime_version reads the block it is given.
+		got = en.eval(t, `local ok, err = pcall(chain.runtime_version, 999999)
+			return chain.runtime_version(1).spec_version, chain.runtime_version(chain.block_hash(1)).spec_version, ok, err`)
+		if !strings.HasPrefix(got, "218 218 false ") || !strings.Contains(got, "999999") {
+			t.Fatalf("got %s", got)
+		}
 	})
 }
