@@ -30,7 +30,7 @@ const (
 	// DefaultRegistryMaxSize is the default maximum size, in slots, of each
 	// coroutine's value stack.
 	DefaultRegistryMaxSize = 1 << 20
-	// DefaultMemoryLimit is the default heap limit, in bytes.
+	// DefaultMemoryLimit is the default memory limit of a run, in bytes.
 	DefaultMemoryLimit = 1 << 30
 	// DefaultMaxConcurrency is the default number of async calls allowed to
 	// run at once per engine. Chain calls mostly wait on the network, and
@@ -71,11 +71,14 @@ type Options struct {
 	// may grow to; beyond it the script fails with "registry overflow".
 	// Default DefaultRegistryMaxSize.
 	RegistryMaxSize int
-	// MemoryLimit stops a running script when the Go heap of the process
-	// exceeds this many bytes. A watchdog samples the heap every few
-	// milliseconds, so the limit is approximate: it measures the whole
-	// process, not one script, and a single huge allocation can overshoot it
-	// before the next sample. Default DefaultMemoryLimit; negative disables.
+	// MemoryLimit bounds, in bytes, what a run adds to the Go heap beyond
+	// what the heap held when the run began: the embedding program's own
+	// live heap does not count. Builtins that build large values check
+	// the size before allocating and raise a Lua error; a watchdog samples
+	// the heap every few milliseconds for the rest and stops the script.
+	// It is approximate: garbage present when the run began counts as
+	// room, and what other goroutines of the program allocate during the
+	// run counts against it. Default DefaultMemoryLimit; negative disables.
 	MemoryLimit int64
 	// Pinner resolves the block that gather and at pin calls to. Nil means
 	// no pinning: Pin always reports that no pin is in scope, and at fails.

@@ -39,7 +39,8 @@ const MaxErrorText = 4096
 // run.
 const ErrorTostringTimeout = time.Second
 
-// hasPosition matches a message that holds a script position.
+// hasPosition matches a message that holds a script position (the VM's
+// own errors, such as "lua callstack overflow", have none).
 var hasPosition = regexp.MustCompile(`(^|\s)[^\s:]+:\d+:`)
 
 // tracePosition finds the innermost script position of a traceback.
@@ -48,9 +49,10 @@ var tracePosition = regexp.MustCompile(`\n\t([^\s:]+:\d+):`)
 // runError builds the error of a run that failed with the Lua value v.
 func (e *Engine) runError(v lua.LValue, trace string) *Error {
 	msg := e.errorText(v)
-	if _, ok := v.(lua.LString); !ok || !hasPosition.MatchString(msg) {
-		// Lua gives no position to an error value that is not a string,
-		// nor to the VM's own "stack overflow": the traceback has it.
+	if _, ok := v.(lua.LString); !ok {
+		// Lua gives no position to an error value that is not a string:
+		// the traceback has it. (A string raised at level 0 keeps none,
+		// as its author asked.)
 		if m := tracePosition.FindStringSubmatch(trace); m != nil {
 			msg = m[1] + ": " + msg
 		}

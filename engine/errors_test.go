@@ -19,7 +19,7 @@ func TestErrorValues(t *testing.T) {
 		{"error(int(2)^70)", "stdin:1: 1180591620717411303424"},
 		{"error(42)", "stdin:1: 42"},
 		{"error(0/0)", "stdin:1: nan"},
-		{"error('plain', 0)", "stdin:1: plain"},
+		{"error('plain', 0)", "plain"},
 		{"error('at level 1')", "stdin:1: at level 1"},
 		{"local function f() return 1 + f() end\nreturn f()", "stdin:1: "},
 	}

@@ -541,6 +541,11 @@ func (r *run) step(item readyItem) {
 			r.current = c
 			trace = r.traceback(c.th)
 			r.current = prev
+			if msg, ok := obj.(lua.LString); ok && !hasPosition.MatchString(string(msg)) {
+				if m := tracePosition.FindStringSubmatch(trace); m != nil {
+					obj = lua.LString(m[1] + ": " + string(msg))
+				}
+			}
 		}
 		r.finishCo(t, c, false, nil, obj, trace)
 	}
