@@ -53,7 +53,7 @@ func benchScript(b *testing.B, script string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if got := res.Go(); len(got) != 3 || got[1] != int64(2000) || got[2] != int64(2000) {
+	if got := res.Go(); len(got) != 3 || got[1] != got[2] {
 		b.Fatalf("got %v", got)
 	}
 	b.ResetTimer()
@@ -63,3 +63,16 @@ func benchScript(b *testing.B, script string) {
 		}
 	}
 }
+
+// concatLoop is nothing but short concatenations: the worst case for
+// compiling .. as a call of the checked concatenation.
+const concatLoop = `
+local n = 0
+for i = 1, 100000 do
+	local s = "k" .. i .. ":" .. "v"
+	n = n + #s
+end
+return n, 0, 0`
+
+// BenchmarkConcat runs concatLoop once per iteration.
+func BenchmarkConcat(b *testing.B) { benchScript(b, concatLoop) }
