@@ -603,8 +603,8 @@ func TestLimits(t *testing.T) {
 		want string
 		is   error
 	}{
-		{"infinite loop", Options{Timeout: 100 * time.Millisecond}, `while true do end`, "script timed out after 100ms", ErrTimeout},
-		{"timeout while waiting", Options{Timeout: 100 * time.Millisecond}, `sleep(10)`, "script timed out", ErrTimeout},
+		{"infinite loop", Options{Timeout: 100 * time.Millisecond}, `while true do end`, "stdin:1: script timed out after 100ms", ErrTimeout},
+		{"timeout while waiting", Options{Timeout: 100 * time.Millisecond}, "local x = 1\nsleep(10)", "stdin:2: script timed out", ErrTimeout},
 		{"deep recursion", Options{}, `local function f(n) return 1 + f(n + 1) end return f(1)`, "stack overflow", nil},
 		{"too many results", Options{RegistryMaxSize: 4096}, `return select('#', many())`, "stdin:1: registry overflow", nil},
 		{"string.rep", Options{}, `return #string.rep("x", 1e10)`, "string.rep: result of 10000000000 bytes exceeds the limit", nil},

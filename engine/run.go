@@ -191,6 +191,12 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 	r.loop(func() bool { return root.done })
 
 	if err := r.stopError(); err != nil && (!root.done || !root.ok) {
+		var se *Error
+		if errors.As(err, &se) {
+			if pos := r.stopPosition(root); pos != "" {
+				se.Message = pos + " " + se.Message
+			}
+		}
 		return nil, err
 	}
 	if !root.ok {
@@ -216,6 +222,25 @@ func (r *run) stopError() error {
 		return &Error{Message: r.stopErr.Error(), cause: r.stopErr}
 	}
 	return nil
+}
+
+// stopPosition returns "file:line:" of where the script was when the run
+// was stopped (by its timeout, memory limit or context), or "".
+func (r *run) stopPosition(root *task) string {
+	if root.done {
+		if m := tracePosition.FindStringSubmatch(root.trace); m != nil {
+			return m[1] + ":"
+		}
+		return ""
+	}
+	for c := root.top; c != nil; c = c.parent {
+		if c.th != nil {
+			if pos := where(c.th); pos != "" {
+				return pos
+			}
+		}
+	}
+	return ""
 }
 
 // finish ends the run: every task still alive is cancelled, late call
