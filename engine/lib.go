@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -156,6 +158,45 @@ func (e *Engine) init() {
 		L.Push(L.NewFunctionFromProto(proto))
 		return 1
 	}))
+	// load(reader) as well: the pieces are measured as they come.
+	L.SetGlobal("load", L.NewFunction(func(L *lua.LState) int {
+		reader := L.CheckFunction(1)
+		name := L.OptString(2, "=(load)")
+		var b strings.Builder
+		for {
+			L.Push(reader)
+			L.Call(0, 1)
+			piece := L.Get(-1)
+			L.Pop(1)
+			s, ok := piece.(lua.LString)
+			if piece == lua.LNil || ok && s == "" {
+				break
+			}
+			if !ok {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("reader function must return a string"))
+				return 2
+			}
+			e.checkAlloc(L, "load", 2*int64(b.Len()+len(s)))
+			b.WriteString(string(s))
+		}
+		if strings.HasPrefix(b.String(), "\x1b") {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("binary chunks are not allowed"))
+			return 2
+		}
+		proto, err := compileChecked(b.String(), name)
+		if err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(syntaxMessage(err)))
+			return 2
+		}
+		L.Push(L.NewFunctionFromProto(proto))
+		return 1
+	}))
+	if e.opts.AllowIO {
+		e.openFileLoaders(L)
+	}
 	L.SetGlobal(concatName, L.NewFunction(e.concat))
 
 	e.openStrings(L)
@@ -582,4 +623,44 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 	lib.RawSetString("wrap", L.Get(-1))
 	L.Pop(1)
 	L.SetGlobal("coroutine", lib)
+}
+
+// openFileLoaders replaces loadfile and dofile (open with AllowIO) by
+// versions that compile as scripts are, with checked concatenation.
+func (e *Engine) openFileLoaders(L *lua.LState) {
+	load := func(L *lua.LState, path string) (*lua.LFunction, error) {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		code := string(src)
+		if strings.HasPrefix(code, "#") { // shebang line
+			code = "--" + code
+		}
+		proto, err := compileChecked(code, path)
+		if err != nil {
+			return nil, errors.New(syntaxMessage(err))
+		}
+		return L.NewFunctionFromProto(proto), nil
+	}
+	L.SetGlobal("loadfile", L.NewFunction(func(L *lua.LState) int {
+		fn, err := load(L, L.CheckString(1))
+		if err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(err.Error()))
+			return 2
+		}
+		L.Push(fn)
+		return 1
+	}))
+	L.SetGlobal("dofile", L.NewFunction(func(L *lua.LState) int {
+		fn, err := load(L, L.CheckString(1))
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+		top := L.GetTop()
+		L.Push(fn)
+		L.Call(0, lua.MultRet)
+		return L.GetTop() - top
+	}))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -193,5 +195,42 @@ func TestPatternStopsAtCancel(t *testing.T) {
 	}
 	if d := time.Since(start); d > 1200*time.Millisecond {
 		t.Errorf("stopped after %v", d)
+	}
+}
+
+// Chunks compiled at run time (load, loadstring, and with AllowIO
+// loadfile and dofile) get the checked concatenation too.
+func TestLoadedChunksAreChecked(t *testing.T) {
+	e, _ := newTestEngine(t, Options{MemoryLimit: 64 << 20})
+	pieces := `local parts, i = {"return ", "'a' .. ", "'b'"}, 0
+		local f = load(function() i = i + 1 return parts[i] end)
+		return f()`
+	if got := fmt.Sprint(eval(t, e, pieces)); got != "[ab]" {
+		t.Errorf("load: got %s", got)
+	}
+	for _, code := range []string{
+		`local src = "local s = 'x' while true do s = s .. s end" local done = false
+		 load(function() if done then return nil end done = true return src end)()`,
+		`loadstring("local s = 'x' while true do s = s .. s end")()`,
+	} {
+		_, err := e.Eval(context.Background(), code)
+		if err == nil || !strings.Contains(err.Error(), ":1: ..: ") {
+			t.Errorf("%s: error %v", code, err)
+		}
+	}
+	if got := fmt.Sprint(eval(t, e, `return load(function() return nil end) ~= nil, select(2, load(function() return {} end))`)); got != "[true reader function must return a string]" {
+		t.Errorf("got %s", got)
+	}
+
+	io, _ := newTestEngine(t, Options{AllowIO: true, MemoryLimit: 64 << 20})
+	path := filepath.Join(t.TempDir(), "double.lua")
+	if err := os.WriteFile(path, []byte("#!/usr/bin/env btscript\nlocal s = 'x'\nwhile true do s = s .. s end\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{`dofile(%q)`, `loadfile(%q)()`} {
+		_, err := io.Eval(context.Background(), fmt.Sprintf(code, path))
+		if err == nil || !strings.Contains(err.Error(), "double.lua:3: ..: ") {
+			t.Errorf("%s: error %v", code, err)
+		}
 	}
 }
