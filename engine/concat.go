@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -22,45 +23,81 @@ const concatName = "__btscript_concat"
 
 var exprType = reflect.TypeFor[ast.Expr]()
 
+// maxSyntaxDepth bounds the nesting of a chunk's syntax tree, in nodes.
+// Walking the tree and compiling it recurse once per level, so a chunk of
+// a million nested table constructors would exhaust the Go stack. A long
+// sum or elseif chain nests one level per term: the bound leaves room for
+// those (Lua 5.1 reads them without nesting).
+const maxSyntaxDepth = 200000
+
+// maxFunctionDepth bounds the nesting of function definitions, as Lua 5.1
+// does (200 levels): gopher-lua's compiler takes memory per enclosing
+// function, hundreds of megabytes for fifty thousand levels.
+const maxFunctionDepth = 200
+
+var (
+	errSyntaxDepth   = fmt.Errorf("chunk has too many syntax levels (more than %d)", maxSyntaxDepth)
+	errFunctionDepth = fmt.Errorf("functions nested more than %d deep", maxFunctionDepth)
+	funcExprType     = reflect.TypeFor[*ast.FunctionExpr]()
+)
+
 // compileChecked parses code and compiles it with checked concatenation.
 func compileChecked(code, name string) (*lua.FunctionProto, error) {
 	chunk, err := parse.Parse(strings.NewReader(code), name)
 	if err != nil {
 		return nil, err
 	}
-	rewriteConcat(reflect.ValueOf(chunk))
+	if err := rewriteConcat(reflect.ValueOf(chunk), 0, 0); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	decl := &ast.LocalAssignStmt{Names: []string{concatName}, Exprs: []ast.Expr{&ast.IdentExpr{Value: concatName}}}
 	chunk = append([]ast.Stmt{decl}, chunk...)
 	return lua.Compile(chunk, name)
 }
 
 // rewriteConcat replaces, in the syntax tree at v, every concatenation by
-// a call of concatName.
-func rewriteConcat(v reflect.Value) {
+// a call of concatName. It stops with an error, leaving the rest, when the
+// tree is nested deeper than maxSyntaxDepth nodes or maxFunctionDepth
+// functions.
+func rewriteConcat(v reflect.Value, depth, funcs int) error {
 	switch v.Kind() {
 	case reflect.Pointer:
-		if !v.IsNil() {
-			rewriteConcat(v.Elem())
+		if v.IsNil() {
+			return nil
 		}
+		if depth >= maxSyntaxDepth {
+			return errSyntaxDepth
+		}
+		if v.Type() == funcExprType {
+			if funcs++; funcs > maxFunctionDepth {
+				return errFunctionDepth
+			}
+		}
+		return rewriteConcat(v.Elem(), depth+1, funcs)
 	case reflect.Interface:
 		if v.IsNil() {
-			return
+			return nil
 		}
 		if c, ok := v.Interface().(*ast.StringConcatOpExpr); ok && v.Type() == exprType && v.CanSet() {
 			v.Set(reflect.ValueOf(concatCall(c)))
 		}
-		rewriteConcat(v.Elem())
+		return rewriteConcat(v.Elem(), depth, funcs)
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if f := v.Field(i); f.CanSet() {
-				rewriteConcat(f)
+				if err := rewriteConcat(f, depth, funcs); err != nil {
+					return err
+				}
 			}
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
-			rewriteConcat(v.Index(i))
+			if err := rewriteConcat(v.Index(i), depth, funcs); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // concatCall turns a .. (b .. c) into concatName(a, b, c); the operands

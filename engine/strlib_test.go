@@ -234,3 +234,23 @@ func TestLoadedChunksAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// Deeply nested chunks are refused with an error, not a Go stack
+// overflow or hundreds of megabytes of compiler memory.
+func TestDeepChunks(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	cases := []struct{ code, want string }{
+		{`return select(2, loadstring("return " .. ("{"):rep(300000) .. ("}"):rep(300000)))`, "[<string>: chunk has too many syntax levels (more than 200000)]"},
+		{`return select(2, loadstring("return " .. ("function() return "):rep(201) .. "1" .. (" end"):rep(201)))`, "[<string>: functions nested more than 200 deep]"},
+		{`return loadstring("return " .. ("function() return "):rep(200) .. "1" .. (" end"):rep(200)) ~= nil`, "[true]"},
+		{`return loadstring("return 1" .. ("+1"):rep(100000))()`, "[100001]"},
+		{`local src = "local x = 0 if x == 1 then x = 1" for i = 2, 3000 do src = src .. " elseif x == " .. i .. " then x = " .. i end return loadstring(src .. " end return x")()`, "[0]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := fmt.Sprint(eval(t, e, tc.code)); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

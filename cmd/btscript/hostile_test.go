@@ -132,6 +132,8 @@ func TestHostileScripts(t *testing.T) {
 			`local function f() return 1 + f() end return f()`, "stack overflow", 0},
 		{"json.encode of a deep table",
 			`local t = {} for i = 1, 100000 do t = {t} end return json.encode(t)`, "json.encode", 0},
+		{"a million nested table constructors",
+			`return assert(loadstring("return " .. ("{"):rep(10^6) .. ("}"):rep(10^6)))`, "chunk has too many syntax levels", 0},
 		{"int of a huge string",
 			`return int(("9"):rep(10^7))`, "hostile.lua:1: int: exact integer too large", 0},
 	}
