@@ -100,6 +100,9 @@ func (e *Engine) errorText(v lua.LValue) string {
 	L.Push(mm)
 	L.Push(v)
 	if err := L.PCall(1, 1, nil); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Sprintf("(error object is a %s value; its __tostring failed: it ran past %s)", v.Type(), ErrorTostringTimeout)
+		}
 		return fmt.Sprintf("(error object is a %s value; its __tostring failed: %s)", v.Type(), clipText(syntaxMessage(err)))
 	}
 	switch s := L.Get(-1).(type) {
