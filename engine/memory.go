@@ -81,14 +81,28 @@ func (e *Engine) checkAlloc(L *lua.LState, what string, n int64) {
 	if n > limit {
 		raise(L, "%s: %d bytes would exceed the memory limit of %d bytes", what, n, limit)
 	}
-	used := e.memUsed()
-	if used+n <= limit {
-		return
-	}
-	runtime.GC() // count only what is live
-	if used = e.memUsed(); used+n > limit {
+	if ok, used := e.allocFits(n); !ok {
 		raise(L, "%s: %d more bytes would exceed the memory limit (%d of %d bytes in use)", what, n, max(used, 0), limit)
 	}
+}
+
+// allocFits reports whether n more bytes fit in the run's memory limit,
+// collecting garbage first when they seem not to, and what the run uses.
+func (e *Engine) allocFits(n int64) (bool, int64) {
+	limit := e.opts.MemoryLimit
+	if limit <= 0 {
+		return true, 0
+	}
+	if n > limit {
+		return false, e.memUsed()
+	}
+	used := e.memUsed()
+	if used+n <= limit {
+		return true, used
+	}
+	runtime.GC() // count only what is live
+	used = e.memUsed()
+	return used+n <= limit, used
 }
 
 // CheckAlloc raises a Lua error when n more bytes would take the running

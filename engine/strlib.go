@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -14,32 +15,51 @@ import (
 // ends (see pattern.go).
 
 // builder accumulates a builtin's result, checking each growth of its
-// buffer against the run's memory.
+// buffer against the run's memory before allocating it.
 type builder struct {
 	e    *Engine
 	L    *lua.LState
 	what string
-	b    strings.Builder
+	buf  []byte
 }
 
 func (b *builder) grow(n int) {
-	need := int64(b.b.Len()) + int64(n)
-	if need <= int64(b.b.Cap()) {
+	need := int64(len(b.buf)) + int64(n)
+	if need <= int64(cap(b.buf)) {
 		return
 	}
-	want := max(need, 2*int64(b.b.Cap()))
+	// Double while that fits; near the limit, grow by a quarter, then by
+	// exactly what is needed: a result that fits is never refused because
+	// its buffer's doubling would not.
+	want := max(need, 2*int64(cap(b.buf)), 64)
+	if want >= allocCheckMin {
+		for _, w := range []int64{want, max(need, need+need/4), need} {
+			if ok, _ := b.e.allocFits(w); ok || w == need {
+				want = w
+				break
+			}
+		}
+	}
 	b.e.checkAlloc(b.L, b.what, want)
-	b.b.Grow(int(want) - b.b.Len())
+	nb := make([]byte, len(b.buf), want)
+	copy(nb, b.buf)
+	b.buf = nb
 }
 
 func (b *builder) add(s string) {
 	b.grow(len(s))
-	b.b.WriteString(s)
+	b.buf = append(b.buf, s...)
 }
 
 func (b *builder) addByte(c byte) {
 	b.grow(1)
-	b.b.WriteByte(c)
+	b.buf = append(b.buf, c)
+}
+
+// String returns the result without copying it; the builder must not be
+// used afterwards.
+func (b *builder) String() string {
+	return unsafe.String(unsafe.SliceData(b.buf), len(b.buf))
 }
 
 // openStrings installs the checked builtins.
@@ -165,7 +185,7 @@ func (e *Engine) strGsub(L *lua.LState) int {
 	if s < len(src) {
 		out.add(src[s:])
 	}
-	L.Push(lua.LString(out.b.String()))
+	L.Push(lua.LString(out.String()))
 	L.Push(lua.LNumber(n))
 	return 2
 }

@@ -140,6 +140,16 @@ func TestBuiltinMemoryChecks(t *testing.T) {
 			}
 		})
 	}
+	// A result that fits is built even where doubling its buffer would
+	// not fit.
+	// With 20 MiB of source, growing the buffer from 32 to 64 MiB would
+	// take 116 MiB; growing it by a quarter takes 92.
+	e96, _ := newTestEngine(t, Options{MemoryLimit: 96 << 20})
+	runtime.GC()
+	got0 := eval(t, e96, `local s = ("x"):rep(20 * 2^20) local r = s:gsub("x", "xx") return #r`)
+	if fmt.Sprint(got0) != "[41943040]" {
+		t.Errorf("got %v", got0)
+	}
 	// Within the limit, the same builtins work.
 	got := eval(t, e, `local s = ("ab"):rep(2^19) return #s:gsub("a", "xy"), #table.concat({s, s}), #s:upper()`)
 	if fmt.Sprint(got) != "[1572864 2097152 1048576]" {
