@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"context"
+	"math"
 	"math/big"
 	"sort"
 	"strings"
@@ -116,6 +117,9 @@ func taoCtor(L *lua.LState) int {
 		}
 		rao = r
 	case lua.LNumber:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			L.ArgError(1, "tao: amount must be a finite number, got "+luaDescribe(v))
+		}
 		f := new(big.Float).SetFloat64(float64(x))
 		f.Mul(f, big.NewFloat(bt.RaoPerTao))
 		f.Add(f, big.NewFloat(0.5))

@@ -427,9 +427,10 @@ func (b *binder) metadata(ctx context.Context, _ []any) ([]any, error) {
 	return []any{map[string]any{"pallets": pallets, "apis": apis, "version": md.Version}}, nil
 }
 
-// runtime_version() returns the runtime version of the block.
-func (b *binder) runtimeVersion(ctx context.Context, _ []any) ([]any, error) {
-	at, err := b.blockAt(ctx, "chain.runtime_version", nil, 0)
+// runtime_version([block]) returns the runtime version of the block given
+// (a number or a hash), else of the pinned block or the head.
+func (b *binder) runtimeVersion(ctx context.Context, args []any) ([]any, error) {
+	at, err := b.blockAt(ctx, "chain.runtime_version", args, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -135,8 +135,8 @@ func TestDevnet(t *testing.T) {
 			}
 		}
 		// Storage helpers and typed APIs still work.
-		got := en.eval(t, `return tostring(bt.get_subnet_burn_cost()) ~= nil, bt.subnet_exists(0), type(bt.get_existential_deposit().rao)`)
-		if got != "true true number" {
+		got := en.eval(t, `return tostring(bt.get_subnet_burn_cost()) ~= nil, bt.subnet_exists(0), isint(bt.get_existential_deposit().rao)`)
+		if got != "true true true" {
 			t.Fatalf("got %s", got)
 		}
 	})
@@ -212,6 +212,12 @@ func TestDevnet(t *testing.T) {
 				at(1, function() return chain.head() end) == h.hash, chain.runtime_version().spec_version,
 				#chain.metadata().pallets.SubtensorModule.storage > 0`)
 		if got != "1 true 1 true true 218 true" {
+			t.Fatalf("got %s", got)
+		}
+		// runtime_version reads the block it is given.
+		got = en.eval(t, `local ok, err = pcall(chain.runtime_version, 999999)
+			return chain.runtime_version(1).spec_version, chain.runtime_version(chain.block_hash(1)).spec_version, ok, err`)
+		if !strings.HasPrefix(got, "218 218 false ") || !strings.Contains(got, "999999") {
 			t.Fatalf("got %s", got)
 		}
 	})

@@ -13,11 +13,13 @@
 //
 // Every chain call targets the block pinned by the engine (inside gather,
 // at, or a run pinned with engine.WithBlock), else the head at the time of
-// the call. Chain values reach Lua converted by one rule: integers up to
-// 2^53 are numbers and larger ones exact Int userdata, never floats; bytes
-// are "0x…" hex strings; account ids are SS58 strings; structs are tables
-// keyed by the metadata's field names; unit enum variants are their name
-// and variants with data {Name = data}; sequences are arrays; None is nil.
+// the call. Chain values reach Lua converted by one rule: integers of types
+// up to 32 bits are numbers and of wider types (u64, u128 …) exact Int
+// userdata whatever their value, so sums of them stay exact, never floats;
+// bytes are "0x…" hex strings; account ids are SS58 strings; structs are
+// tables keyed by the metadata's field names; unit enum variants are their
+// name and variants with data {Name = data}; sequences are arrays, marked
+// so that an empty one is [] in JSON; None is nil.
 // Balances from bt helpers are Balance userdata: b.rao (exact), b.tao (a
 // float, on request), tostring(b) = "τ1.500000000", == < <= + - between
 // balances, and json.encode writes the rao integer. Amounts of a subnet's

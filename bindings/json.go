@@ -24,21 +24,96 @@ const maxJSONDepth = 512
 func jsonModule() *engine.Module {
 	return engine.NewModule().
 		Sync("encode", jsonEncode).
-		Sync("decode", jsonDecode)
+		Sync("decode", jsonDecode).
+		Sync("array", jsonArray)
+}
+
+// jsonArray is json.array([t]): t (a new table if none) marked as an
+// array, so that it encodes as [] while empty.
+func jsonArray(L *lua.LState) int {
+	t, ok := L.Get(1).(*lua.LTable)
+	switch {
+	case L.Get(1) == lua.LNil:
+		t = engine.NewArray(L, 0)
+	case !ok:
+		L.ArgError(1, "json.array: table expected, got "+L.Get(1).Type().String())
+	case t.Metatable != lua.LNil && !engine.IsArray(L, t):
+		L.ArgError(1, "json.array: the table already has a metatable")
+	default:
+		L.SetMetatable(t, L.GetTypeMetatable(engine.ArrayTypeName))
+	}
+	L.Push(t)
+	return 1
+}
+
+// pathKey renders an object key as a step of an error path.
+func pathKey(k string) string {
+	if k != "" && strings.IndexFunc(k, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0 {
+		return "." + k
+	}
+	return "[" + strconv.Quote(clipKey(k)) + "]"
+}
+
+func clipKey(k string) string {
+	if len(k) > 40 {
+		return k[:40] + "…"
+	}
+	return k
 }
 
 // ToJSON encodes a Lua value as compact JSON keeping integers exact: Int
 // userdata are written as their digits, integral numbers up to 2^53
 // without a fraction, Balances as their rao. A table that is a sequence
-// 1..n (n > 0) is an array, any other table an object with sorted keys;
-// an empty table is {}. Functions, other userdata, NaN, infinities and
-// cycles are errors.
+// 1..n (n > 0) is an array, and so is an empty table marked as one (a
+// sequence decoded from the chain or JSON, or json.array(t)); any other
+// table is an object with sorted keys, an empty one {}. Functions, other
+// userdata, NaN, infinities and cycles are errors. The output is checked
+// against the running script's memory as it grows.
 func ToJSON(L *lua.LState, v lua.LValue) ([]byte, error) {
-	w := &jsonWriter{seen: map[*lua.LTable]bool{}}
+	w := &jsonWriter{L: L, seen: map[*lua.LTable]bool{}, next: jsonCheckStep}
 	if err := w.value(v, 0); err != nil {
 		return nil, err
 	}
 	return w.buf.Bytes(), nil
+}
+
+// jsonCheckStep is the output size at which json.encode first checks the
+// running script's memory; it checks again each time the size doubles.
+const jsonCheckStep = 1 << 20
+
+// jsonPathError is an encoding error with where it happened, innermost
+// step first.
+type jsonPathError struct {
+	path []string
+	err  error
+}
+
+// maxPathShown bounds the steps of a path an error message shows.
+const maxPathShown = 8
+
+func (e *jsonPathError) Error() string {
+	steps := make([]string, 0, len(e.path))
+	for i := len(e.path) - 1; i >= 0; i-- { // outermost first
+		steps = append(steps, e.path[i])
+	}
+	if n := len(steps); n > maxPathShown {
+		half := maxPathShown / 2
+		steps = append(append(steps[:half:half], fmt.Sprintf("…(%d more)…", n-maxPathShown)), steps[n-half:]...)
+	}
+	return "at " + strings.Join(steps, "") + ": " + e.err.Error()
+}
+
+func (e *jsonPathError) Unwrap() error { return e.err }
+
+// inPath adds one step, outside those err already has, to err's path.
+func inPath(step string, err error) error {
+	if pe, ok := err.(*jsonPathError); ok {
+		pe.path = append(pe.path, step)
+		return pe
+	}
+	return &jsonPathError{path: []string{step}, err: err}
 }
 
 // ToJSONIndent is ToJSON with each element on its own line, indented by
@@ -48,6 +123,7 @@ func ToJSONIndent(L *lua.LState, v lua.LValue, indent string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	engine.CheckAlloc(L, "json.encode", int64(len(b))*(1+int64(len(indent))))
 	var out bytes.Buffer
 	if err := json.Indent(&out, b, "", indent); err != nil {
 		return nil, err
@@ -56,13 +132,20 @@ func ToJSONIndent(L *lua.LState, v lua.LValue, indent string) ([]byte, error) {
 }
 
 type jsonWriter struct {
+	L    *lua.LState
 	buf  bytes.Buffer
 	seen map[*lua.LTable]bool
+	next int // output size of the next memory check
 }
 
 func (w *jsonWriter) value(v lua.LValue, depth int) error {
 	if depth > maxJSONDepth {
 		return fmt.Errorf("nesting deeper than %d", maxJSONDepth)
+	}
+	if w.buf.Len() >= w.next {
+		// The buffer doubles from here: check what that will take.
+		engine.CheckAlloc(w.L, "json.encode", 2*int64(w.buf.Len()))
+		w.next = 2 * w.buf.Len()
 	}
 	switch x := v.(type) {
 	case *lua.LNilType:
@@ -103,6 +186,10 @@ func (w *jsonWriter) number(f float64) error {
 	return nil
 }
 
+// maxJSONDigits bounds the digits of an integer json.decode reads (a u256
+// has 78).
+const maxJSONDigits = 1000
+
 // numberText writes an integral number up to 2^53 without a fraction and
 // any other in the shortest form that reads back exactly.
 func numberText(f float64) string {
@@ -128,14 +215,14 @@ func (w *jsonWriter) table(t *lua.LTable, depth int) error {
 	defer delete(w.seen, t)
 	n, count := t.Len(), 0
 	t.ForEach(func(lua.LValue, lua.LValue) { count++ })
-	if n > 0 && n == count {
+	if n > 0 && n == count || count == 0 && engine.IsArray(w.L, t) {
 		w.buf.WriteByte('[')
 		for i := 1; i <= n; i++ {
 			if i > 1 {
 				w.buf.WriteByte(',')
 			}
 			if err := w.value(t.RawGetInt(i), depth+1); err != nil {
-				return fmt.Errorf("[%d]: %w", i, err)
+				return inPath(fmt.Sprintf("[%d]", i), err)
 			}
 		}
 		w.buf.WriteByte(']')
@@ -171,7 +258,7 @@ func (w *jsonWriter) table(t *lua.LTable, depth int) error {
 		w.str(f.key)
 		w.buf.WriteByte(':')
 		if err := w.value(f.val, depth+1); err != nil {
-			return fmt.Errorf("%s: %w", f.key, err)
+			return inPath(pathKey(f.key), err)
 		}
 	}
 	w.buf.WriteByte('}')
@@ -247,9 +334,17 @@ func fromGo(L *lua.LState, x any, depth int) (lua.LValue, error) {
 	case json.Number:
 		s := string(v)
 		if !strings.ContainsAny(s, ".eE") {
+			if len(s) > maxJSONDigits {
+				return nil, fmt.Errorf("integer of %d digits exceeds the limit of %d", len(s), maxJSONDigits)
+			}
 			n, ok := new(big.Int).SetString(s, 10)
 			if !ok {
 				return nil, fmt.Errorf("bad number %s", s)
+			}
+			// A JSON integer says nothing of its type: within 2^53 it is
+			// a plain number, as Lua would read it, beyond an Int.
+			if n.IsInt64() && n.Int64() >= -maxExact && n.Int64() <= maxExact {
+				return lua.LNumber(n.Int64()), nil
 			}
 			return engine.IntValue(L, n), nil
 		}
@@ -259,7 +354,7 @@ func fromGo(L *lua.LState, x any, depth int) (lua.LValue, error) {
 		}
 		return lua.LNumber(f), nil
 	case []any:
-		t := L.CreateTable(len(v), 0)
+		t := engine.NewArray(L, len(v))
 		for i, e := range v {
 			lv, err := fromGo(L, e, depth+1)
 			if err != nil {

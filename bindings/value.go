@@ -10,8 +10,18 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// maxExact is 2^53, the largest magnitude an integer keeps as a Lua number.
+// maxExact is 2^53, the largest magnitude of an integer exact in a double.
 const maxExact = 1 << 53
+
+// numberBits is the widest chain integer type that reaches Lua as a plain
+// number: every u32/i32 is exact in a double and so is any sum a script
+// makes of them. Wider types (u64 balances, u128 stakes) are Ints, so that
+// adding them up never passes through a float.
+const numberBits = 32
+
+// isNumberWidth reports whether an integer of the given type width
+// becomes a plain number (0: width unknown, so an Int).
+func isNumberWidth(bits int) bool { return bits > 0 && bits <= numberBits }
 
 // Value wraps a decoded chain value for return from an async function: it
 // is converted to Lua on the engine's owner goroutine (engine.LuaValuer).
@@ -20,11 +30,12 @@ type Value struct{ V scale.Value }
 // LuaValue converts the value by the package rule (see ToLua).
 func (v Value) LuaValue(L *lua.LState) lua.LValue { return ToLua(L, v.V) }
 
-// ToLua converts a chain value to Lua: integers up to 2^53 in magnitude
-// are numbers and larger ones exact Int userdata (never floats); bytes are
+// ToLua converts a chain value to Lua: integers of types up to 32 bits are
+// numbers, of wider types (u64, u128, i64 …) exact Int userdata whatever
+// their value, so sums stay exact (never floats); bytes are
 // "0x…" hex strings; accounts SS58 strings; composites tables keyed by
 // field name; unit variants their name; variants with data {Name = data};
-// sequences 1-based arrays; Null nil. It must run on the owner goroutine.
+// sequences 1-based arrays, marked as such (engine.NewArray); Null nil. It must run on the owner goroutine.
 func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 	switch v.Kind() {
 	case scale.KindNull:
@@ -34,13 +45,13 @@ func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 		return lua.LBool(b)
 	case scale.KindUint:
 		u, _ := v.Uint()
-		if u <= maxExact {
+		if isNumberWidth(v.Bits()) {
 			return lua.LNumber(u)
 		}
 		return engine.IntValue(L, new(big.Int).SetUint64(u))
 	case scale.KindInt:
 		i, _ := v.Int()
-		if i >= -maxExact && i <= maxExact {
+		if isNumberWidth(v.Bits()) {
 			return lua.LNumber(i)
 		}
 		return engine.IntValue(L, big.NewInt(i))
@@ -55,7 +66,7 @@ func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 		return lua.LString(v.String())
 	case scale.KindSeq:
 		n := v.Len()
-		t := L.CreateTable(n, 0)
+		t := engine.NewArray(L, n) // empty, it is still [] in JSON
 		for i := range n {
 			t.RawSetInt(i+1, ToLua(L, v.Index(i)))
 		}

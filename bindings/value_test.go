@@ -42,7 +42,11 @@ func TestToLua(t *testing.T) {
 		expr string // Lua over the converted value v
 		want string
 	}{
-		{"u64 at 2^53 is a number", scale.NewUint(1 << 53), "type(v), v", "number 9007199254740992"},
+		{"u64 is an Int whatever its value", scale.NewUint(5), "type(v), isint(v), tostring(v)", "userdata true 5"},
+		{"u32 is a number", scale.NewUintBits(7, 32), "type(v), v", "number 7"},
+		{"u16 is a number", scale.NewUintBits(65535, 16), "type(v), v", "number 65535"},
+		{"u64 sums stay exact", scale.NewUint(4503599627370497), "tostring(v + v + v)", "13510798882111491"},
+		{"u64 compares with Ints", scale.NewUint(5), "v == int(5), v < int(6), v + 0 == int(5)", "true true true"},
 		{"u64 above 2^53 is an exact Int", scale.NewUint(1<<53 + 1), "type(v), isint(v), tostring(v)", "userdata true 9007199254740993"},
 		{"u64 max", scale.NewUint(18446744073709551615), "tostring(v), v == int('18446744073709551615')", "18446744073709551615 true"},
 		{"Int arithmetic stays exact", scale.NewUint(1<<53 + 1), "tostring(v + 1)", "9007199254740994"},
@@ -191,5 +195,53 @@ func TestPretty(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s\ngot  %s\nwant %s", tt.code, got, tt.want)
 		}
+	}
+}
+
+func TestJSONArrays(t *testing.T) {
+	en := offline(t)
+	cases := []struct{ name, code, want string }{
+		{"empty chain sequence is []", `return json.encode({v = seq, n = #seq})`, `{"n":0,"v":[]}`},
+		{"empty plain table is {}", `return json.encode({})`, `{}`},
+		{"json.array marks a table", `local t = json.array() return json.encode({a = t, b = json.array({})})`, `{"a":[],"b":[]}`},
+		{"decoded [] stays []", `return json.encode(json.decode('{"x":[]}'))`, `{"x":[]}`},
+		{"a marked table emptied is []", `local t = json.decode('[1,2]') t[1], t[2] = nil, nil return json.encode(t)`, `[]`},
+		{"deep nesting is one short message", `local t = {} for i = 1, 600 do t = {k = {t}} end local ok, err = pcall(json.encode, t) return #err < 200, err`,
+			`true json.encode: at .k[1].k[1]…(505 more)…[1].k[1].k: nesting deeper than 512`},
+	}
+	en.set(t, "seq", scale.NewSeq(nil))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := en.eval(t, tc.code); !strings.HasSuffix(got, tc.want) {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	if msg := en.evalErr(t, `return json.array(setmetatable({}, {}))`); !strings.Contains(msg, "already has a metatable") {
+		t.Errorf("error %s", msg)
+	}
+}
+
+func TestConstructorsRejectNaN(t *testing.T) {
+	en := offline(t)
+	for code, want := range map[string]string{
+		`return bt.tao(0/0)`:     "bad argument #1 to tao (tao: amount must be a finite number, got NaN)",
+		`return bt.tao(1/0)`:     "bad argument #1 to tao (tao: amount must be a finite number, got +Inf)",
+		`return bt.tao(-1/0)`:    "bad argument #1 to tao (tao: amount must be a finite number, got -Inf)",
+		`return bt.balance(0/0)`: "balance: rao must be an integer",
+		`return int(0/0)`:        "bad argument #1 to 'int' (nan is not an integer)",
+	} {
+		msg := en.evalErr(t, code)
+		if !strings.Contains(msg, want) || strings.Contains(msg, "SetFloat64") {
+			t.Errorf("%s: error %q, want %q", code, msg, want)
+		}
+	}
+}
+
+// An error value that is an Int or a Balance prints its value.
+func TestErrorValuePrints(t *testing.T) {
+	en := offline(t)
+	if msg := en.evalErr(t, `error(bt.tao("1.5"))`); msg != "stdin:1: τ1.500000000" {
+		t.Errorf("error %q", msg)
 	}
 }

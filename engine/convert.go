@@ -10,6 +10,25 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// ArrayTypeName names the metatable that marks a table as an array, in
+// the Lua registry: a sequence decoded from the chain or JSON, or a table
+// a script passed to json.array. An empty marked table is [] in JSON, not
+// {}. The metatable has no metamethods.
+const ArrayTypeName = "btscript.array"
+
+// NewArray returns an empty table of capacity n marked as an array.
+func NewArray(L *lua.LState, n int) *lua.LTable {
+	t := L.CreateTable(n, 0)
+	t.Metatable = L.GetTypeMetatable(ArrayTypeName)
+	return t
+}
+
+// IsArray reports whether t is marked as an array.
+func IsArray(L *lua.LState, t *lua.LTable) bool {
+	mt, ok := t.Metatable.(*lua.LTable)
+	return ok && mt == L.GetTypeMetatable(ArrayTypeName)
+}
+
 // LuaValuer is implemented by Go values that convert themselves to Lua
 // (chain values, balances, ...). ToLua calls LuaValue on the owner
 // goroutine.
@@ -67,7 +86,7 @@ func ToLua(L *lua.LState, v any) (lua.LValue, error) {
 		}
 		return IntValue(L, x), nil
 	case []any:
-		t := L.CreateTable(len(x), 0)
+		t := NewArray(L, len(x))
 		for i, e := range x {
 			lv, err := ToLua(L, e)
 			if err != nil {
@@ -97,7 +116,7 @@ func reflectLua(L *lua.LState, v any) (lua.LValue, error) {
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Slice, reflect.Array:
-		t := L.CreateTable(rv.Len(), 0)
+		t := NewArray(L, rv.Len())
 		for i := 0; i < rv.Len(); i++ {
 			lv, err := ToLua(L, rv.Index(i).Interface())
 			if err != nil {
@@ -180,7 +199,7 @@ func toGo(v lua.LValue, path map[*lua.LTable]bool) any {
 		n := x.Len()
 		count := 0
 		x.ForEach(func(lua.LValue, lua.LValue) { count++ })
-		if n > 0 && n == count {
+		if n > 0 && n == count || count == 0 && isArrayTable(x) {
 			out := make([]any, n)
 			for i := 1; i <= n; i++ {
 				out[i-1] = toGo(x.RawGetInt(i), path)
@@ -198,4 +217,11 @@ func toGo(v lua.LValue, path map[*lua.LTable]bool) any {
 		return out
 	}
 	return v.String()
+}
+
+// isArrayTable is IsArray without a Lua state: the marker metatable is
+// known by its __name.
+func isArrayTable(t *lua.LTable) bool {
+	mt, ok := t.Metatable.(*lua.LTable)
+	return ok && mt.RawGetString("__name") == lua.LString(ArrayTypeName)
 }

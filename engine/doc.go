@@ -56,20 +56,21 @@
 //
 // # Exact integers
 //
-// An integer whose magnitude is at most 2^53 is a plain Lua number; beyond
-// that it is an Int userdata with arithmetic (+ - * / % ^ unary -),
-// comparison, tostring and concatenation metamethods. / is integer
-// division truncating toward zero; % takes the sign of the divisor, as in
-// Lua. Results are normalised: back to a number when they fit. Mixing an
-// Int with a non-integral number, or with a number beyond 2^53, raises
-// "cannot mix float 1.5 with exact integer". int() always returns an Int
-// userdata, so int(a) < int(b) and int(a) == int(b) always work. gopher-lua
-// follows Lua 5.1: == between a number and an Int is always false (correct
-// under normalisation, since an Int never holds a value that fits a number),
-// and < or <= between a number and an Int raises "attempt to compare number
-// with userdata"; wrap both sides in int(). Arithmetic on plain numbers is
-// ordinary float arithmetic: adding 1 to the number 2^53 loses precision,
-// use int() first.
+// An Int is an exact integer userdata with arithmetic (+ - * / % ^ unary -),
+// comparison, tostring and concatenation metamethods. An Int stays an Int:
+// every result of arithmetic with one is an Int, whatever its magnitude,
+// so a sum never passes through a float. A number meeting an Int must be
+// an integer of magnitude at most 2^53 (exact in a double), else the
+// operation raises an error ("cannot mix number … with exact integer").
+// / is exact or an error; int.div(a, b) is floor division (Lua 5.1 has no
+// //), and % takes the sign of the divisor, so a == int.div(a, b)*b + a%b.
+// An Int holds at most MaxIntBits bits: a larger result is an error raised
+// before it is computed. *big.Int values from Go become Ints; other Go
+// integers within 2^53 become numbers. gopher-lua follows Lua 5.1: ==
+// between a number and an Int is always false and < raises "attempt to
+// compare number with userdata": compare Ints with Ints (v == int(0)).
+// Arithmetic on plain numbers is ordinary float arithmetic: adding 1 to the
+// number 2^53 loses precision, use int() first.
 //
 // # Sandbox and limits
 //
@@ -80,5 +81,11 @@
 // opens io, all of os, package, dofile and loadfile. Options.Timeout,
 // CallStackSize, RegistryMaxSize and MemoryLimit stop runaway scripts with
 // an *Error; cancelling the context passed to Eval or RunFile stops the
-// script promptly, and the engine stays usable.
+// script promptly, and the engine stays usable. The builtins that build
+// large values (string.rep, format, gsub, upper, lower, reverse,
+// table.concat, .., unpack, gather) check the size against the memory the
+// run has left before allocating; .. is compiled as a call of that checked
+// concatenation. The pattern functions are Lua 5.1's matcher, stopped by
+// the run's context and bounded in recursion. Coroutines a script drops
+// while suspended are collected during the run.
 package engine

@@ -32,7 +32,7 @@ const (
 	// DefaultRegistryMaxSize is the default maximum size, in slots, of each
 	// coroutine's value stack.
 	DefaultRegistryMaxSize = 1 << 20
-	// DefaultMemoryLimit is the default heap limit, in bytes.
+	// DefaultMemoryLimit is the default memory limit of a run, in bytes.
 	DefaultMemoryLimit = 1 << 30
 	// DefaultMaxConcurrency is the default number of async calls allowed to
 	// run at once per engine. Chain calls mostly wait on the network, and
@@ -73,11 +73,14 @@ type Options struct {
 	// may grow to; beyond it the script fails with "registry overflow".
 	// Default DefaultRegistryMaxSize.
 	RegistryMaxSize int
-	// MemoryLimit stops a running script when the Go heap of the process
-	// exceeds this many bytes. A watchdog samples the heap every few
-	// milliseconds, so the limit is approximate: it measures the whole
-	// process, not one script, and a single huge allocation can overshoot it
-	// before the next sample. Default DefaultMemoryLimit; negative disables.
+	// MemoryLimit bounds, in bytes, what a run adds to the Go heap beyond
+	// what the heap held when the run began: the embedding program's own
+	// live heap does not count. Builtins that build large values check
+	// the size before allocating and raise a Lua error; a watchdog samples
+	// the heap every few milliseconds for the rest and stops the script.
+	// It is approximate: garbage present when the run began counts as
+	// room, and what other goroutines of the program allocate during the
+	// run counts against it. Default DefaultMemoryLimit; negative disables.
 	MemoryLimit int64
 	// Pinner resolves the block that gather and at pin calls to. Nil means
 	// no pinning: Pin always reports that no pin is in scope, and at fails.
@@ -140,17 +143,22 @@ type Engine struct {
 	sem       chan struct{}  // MaxConcurrency slots
 
 	// Owned by the owner goroutine.
-	L       *lua.LState
-	wrapper *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
-	body    *lua.LFunction // coroutine trampoline
-	check   *lua.LFunction
-	marker  *lua.LUserData
-	run     *run
-	pcs     map[uintptr]frameKind
-	coroMap map[*lua.LState]*userCoro
-	threads []*lua.LState // idle threads for reuse
-	spare   *slab         // a finished gather's branch records, for reuse
-	ready   []readyItem   // the ready queue's array, kept between runs
+	L        *lua.LState
+	wrapper  *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
+	body     *lua.LFunction // coroutine trampoline
+	check    *lua.LFunction
+	marker   *lua.LUserData
+	run      *run
+	pcs      map[uintptr]frameKind
+	coroMap  map[coroKey]*userCoro
+	threads  []*lua.LState // idle threads for reuse
+	spare    *slab         // a finished gather's branch records, for reuse
+	memBase  int64         // heap bytes when the current run began
+	memDirty bool          // the last run left much garbage (see memoryBase)
+	ready    []readyItem   // the ready queue's array, kept between runs
+
+	goneMu sync.Mutex
+	gone   []coroKey // coroutines collected, to drop from coroMap
 
 	evalMu    sync.Mutex
 	evalCache map[string]evalCompiled
@@ -425,14 +433,10 @@ func (e *Engine) evalChunk(code string) (evalCompiled, error) {
 	return c, nil
 }
 
-// compile parses and compiles a chunk. It needs no Lua state, so it runs
-// on any goroutine.
+// compile parses and compiles a chunk, with checked concatenation (see
+// compileChecked). It needs no Lua state, so it runs on any goroutine.
 func compile(code, name string) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(strings.NewReader(code), name)
-	if err != nil {
-		return nil, err
-	}
-	return lua.Compile(chunk, name)
+	return compileChecked(code, name)
 }
 
 // RunFile runs the Lua script at path. The script receives args as the

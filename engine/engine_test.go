@@ -603,8 +603,8 @@ func TestLimits(t *testing.T) {
 		want string
 		is   error
 	}{
-		{"infinite loop", Options{Timeout: 100 * time.Millisecond}, `while true do end`, "script timed out after 100ms", ErrTimeout},
-		{"timeout while waiting", Options{Timeout: 100 * time.Millisecond}, `sleep(10)`, "script timed out", ErrTimeout},
+		{"infinite loop", Options{Timeout: 100 * time.Millisecond}, `while true do end`, "stdin:1: script timed out after 100ms", ErrTimeout},
+		{"timeout while waiting", Options{Timeout: 100 * time.Millisecond}, "local x = 1\nsleep(10)", "stdin:2: script timed out", ErrTimeout},
 		{"deep recursion", Options{}, `local function f(n) return 1 + f(n + 1) end return f(1)`, "stack overflow", nil},
 		{"too many results", Options{RegistryMaxSize: 4096}, `return select('#', many())`, "stdin:1: registry overflow", nil},
 		{"string.rep", Options{}, `return #string.rep("x", 1e10)`, "string.rep: result of 10000000000 bytes exceeds the limit", nil},
@@ -731,16 +731,22 @@ func TestInt(t *testing.T) {
 		name, code, want string
 	}{
 		{"2^64+1", `local x = int(2)^64 + 1 return tostring(x), isint(x), type(x)`, "[18446744073709551617 true userdata]"},
-		{"arith", `local x = int("18446744073709551617") return tostring(x * 2 - 1), tostring(x / 2), tostring(x % 10), tostring(-x)`, "[36893488147419103233 9223372036854775808 7 -18446744073709551617]"},
-		{"normalised", `local x = int(2)^64 + 5 local y = x - int(2)^64 return y, type(y)`, "[5 number]"},
-		{"2^53 boundary", `local a = int(2)^53 local b = int(a) + 1 return type(a), type(b)`, "[number userdata]"},
+		{"arith", `local x = int("18446744073709551617") return tostring(x * 2 - 1), tostring((x - 1) / 2), tostring(x % 10), tostring(-x)`, "[36893488147419103233 9223372036854775808 7 -18446744073709551617]"},
+		{"stays an Int", `local x = int(2)^64 + 5 local y = x - int(2)^64 return tostring(y), type(y)`, "[5 userdata]"},
+		{"2^53 boundary", `local a = int(2)^53 local b = int(a) + 1 return type(a), type(b), tostring(b)`, "[userdata userdata 9007199254740993]"},
+		{"sum stays exact", `local s = int(0) for i = 1, 3 do s = s + 4503599627370497 end return tostring(s)`, "[13510798882111491]"},
+		{"number on the left", `local s = 4503599627370497 + int(4503599627370497) + 4503599627370497 return tostring(s)`, "[13510798882111491]"},
+		{"exact division", `return tostring(int(12) / 4), tostring(int(-12) / 4)`, "[3 -3]"},
+		{"floor division", `return tostring(int.div(7, 2)), tostring(int.div(int(-7), 2)), tostring(int.div(7, -2)), tostring(int.div(-7, -2))`, "[3 -4 -4 3]"},
+		{"div and mod agree", `local ok = true for a = -9, 9 do for b = -4, 4 do if b ~= 0 then local q, m = int.div(a, b), int(a) % b ok = ok and q * b + m == int(a) and tostring(m) == tostring(a % b) end end end return ok`, "[true]"},
+		{"format", `return string.format("%d|%s|%5i|%x", int(2)^64, int(-3), int(42), int(255))`, "[18446744073709551616|-3|   42|ff]"},
 		{"compare", `local a, b = int(2)^64, int(2)^64 + 1 return a < b, a <= b, b < a, a == int("18446744073709551616"), a ~= b`, "[true true false true true]"},
 		{"int() small is Int", `return int(5) < int(2)^60, type(int(5)), int(5) == int(5)`, "[true userdata true]"},
 		{"mixed number arith", `return tostring(int(2)^64 + 1 - 1)`, "[18446744073709551616]"},
 		{"concat", `return "v=" .. (int(2)^64) .. "!"`, "[v=18446744073709551616!]"},
 		{"tonumber", `return tonumber(int(2)^64) == 2^64, tonumber("12")`, "[true 12]"},
 		{"hex", `return tostring(int("0xffffffffffffffffff"))`, "[4722366482869645213695]"},
-		{"division truncates", `return tostring(int(-7) / 2), int(-7) % 3`, "[-3 2]"},
+		{"modulo has the divisor's sign", `return tostring(int(-7) % 3), tostring(int(7) % -3)`, "[2 -2]"},
 		{"to Go", `return int(2)^64`, "[18446744073709551616]"},
 	}
 	for _, tc := range cases {
@@ -753,11 +759,19 @@ func TestInt(t *testing.T) {
 	errCases := []struct {
 		name, code, want string
 	}{
-		{"mix float", `return int(2)^64 + 1.5`, "cannot mix float 1.5 with exact integer"},
-		{"mix big float", `return int(2)^64 + 2^60`, "cannot mix float"},
+		{"mix float", `return int(2)^64 + 1.5`, "cannot mix non-integer number 1.5 with exact integer"},
+		{"mix big float", `return int(2)^64 + 2^60`, "cannot mix number 1152921504606846976 with exact integer: beyond 2^53"},
+		{"mix nan", `return int(1) + 0/0`, "cannot mix non-integer number nan"},
+		{"inexact division", `return int(7) / 2`, "7 / 2 is not an integer: use int.div(a, b)"},
 		{"div zero", `return int(2)^64 / 0`, "integer division by zero"},
+		{"floor div zero", `return int.div(1, 0)`, "int.div: division by zero"},
 		{"negative exponent", `return int(2) ^ -1`, "exponent"},
-		{"int of fraction", `return int(1.5)`, "int: 1.5 is not an integer"},
+		{"int of fraction", `return int(1.5)`, "bad argument #1 to 'int' (1.5 is not an integer)"},
+		{"int of nan", `return int(0/0)`, "bad argument #1 to 'int' (nan is not an integer)"},
+		{"int of inf", `return int(1/0)`, "bad argument #1 to 'int' (inf is not an integer)"},
+		{"too large product", `local x = int(2)^4096 for i = 1, 16 do x = x * x end return x`, "exact integer too large: product would have at least 1048577 bits, the limit is 1048576"},
+		{"too large power", `return int(3)^4096^2`, "exponent must be between 0 and 4096"},
+		{"too large string", `return int(string.rep("9", 400000))`, "exact integer too large: a string of 400000 bytes"},
 		{"int parse", `return int("12abc")`, "cannot parse"},
 		{"number vs Int compare", `return 1 < int(2)^64`, "attempt to compare number with userdata"},
 	}
@@ -776,6 +790,16 @@ func TestInt(t *testing.T) {
 	})
 	got := eval(t, e, `local a, b, c, d = big(int(2)^70) return tostring(a), tostring(b + 1), type(c), tostring(d)`)
 	if fmt.Sprint(got) != "[340282366920938463463374607431768211455 1152921504606846977 number 1180591620717411303424]" {
+		t.Errorf("got %v", got)
+	}
+	got = eval(t, e, `local a = big(int(5)) return type(a), tostring(a)`)
+	if fmt.Sprint(got) != "[userdata 340282366920938463463374607431768211455]" {
+		t.Errorf("got %v", got)
+	}
+	// A *big.Int from Go is an Int whatever its size.
+	e.Register("small", func(ctx context.Context, args []any) ([]any, error) { return []any{big.NewInt(7)}, nil })
+	got = eval(t, e, `local a = small() return type(a), tostring(a + 1)`)
+	if fmt.Sprint(got) != "[userdata 8]" {
 		t.Errorf("got %v", got)
 	}
 }

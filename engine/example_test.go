@@ -42,3 +42,23 @@ func Example() {
 	// ALICE	BOB	CAROL
 	// ALICE+BOB
 }
+
+// An Int stays an Int: a sum of integers just above 2^52 stays exact, where
+// plain numbers would round. / is exact or an error; int.div floors.
+func Example_exactIntegers() {
+	e := engine.New(engine.Options{Stdout: os.Stdout})
+	defer e.Close()
+	_, err := e.Eval(context.Background(), `
+		local s = int(0)
+		for i = 1, 3 do s = s + 4503599627370497 end
+		local f = 0
+		for i = 1, 3 do f = f + 4503599627370497 end
+		print(s, string.format("%.0f", f))
+		print(int.div(7, 2), int(8) / 2, pcall(function() return int(7) / 2 end))`)
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// 13510798882111491	13510798882111492
+	// 3	4	false	stdin:7: 7 / 2 is not an integer: use int.div(a, b) for the floor, or tonumber(a) / tonumber(b) for a float
+}

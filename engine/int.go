@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"math"
 	"math/big"
 	"strings"
@@ -8,8 +9,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// maxExact is 2^53: integers of at most this magnitude are plain Lua
-// numbers, larger ones are exact Int userdata.
+// maxExact is 2^53: every integer of at most this magnitude is exact in a
+// double, so a plain number within it may meet an Int.
 const maxExact = 1 << 53
 
 // IntTypeName is the name of the Int userdata metatable in the Lua
@@ -19,10 +20,18 @@ const IntTypeName = "btscript.Int"
 // maxPowExponent bounds the exponent of Int ^ n.
 const maxPowExponent = 4096
 
-var (
-	bigMaxExact = big.NewInt(maxExact)
-	bigMinExact = big.NewInt(-maxExact)
-)
+// MaxIntBits bounds the magnitude of an exact integer, in bits: a result
+// that would be larger is an error raised before it is computed. It bounds
+// the memory of one Int (128 KiB) and the time to print it (milliseconds),
+// far beyond any chain type (256 bits).
+const MaxIntBits = 1 << 20
+
+// maxIntDigits bounds the length of a string int() parses: about
+// MaxIntBits in decimal, with room for a sign, a prefix and spaces.
+const maxIntDigits = MaxIntBits*3/10 + 64
+
+// ErrIntTooLarge is wrapped by errors about exact integers beyond MaxIntBits.
+var ErrIntTooLarge = errors.New("exact integer too large")
 
 // NewInt returns an exact Int userdata holding a copy of b, whatever its
 // magnitude. Use IntValue for a value that follows the normalisation rule.
@@ -33,18 +42,22 @@ func NewInt(L *lua.LState, b *big.Int) *lua.LUserData {
 	return ud
 }
 
-// IntValue returns b as Lua sees it: a plain number when |b| <= 2^53 (exact
-// in a double), else an exact Int userdata.
+// IntValue returns b as an exact Int userdata, whatever its magnitude: an
+// Int stays an Int, so sums of chain integers never pass through a float.
 func IntValue(L *lua.LState, b *big.Int) lua.LValue {
-	if b.Cmp(bigMaxExact) <= 0 && b.Cmp(bigMinExact) >= 0 {
-		return lua.LNumber(b.Int64())
-	}
 	return NewInt(L, b)
 }
 
-// PushInt pushes IntValue(L, b).
-func PushInt(L *lua.LState, b *big.Int) {
-	L.Push(IntValue(L, b))
+// pushInt pushes b, owned by the caller from now on, as an Int without
+// copying it.
+func pushInt(L *lua.LState, b *big.Int) {
+	if b.BitLen() > MaxIntBits {
+		L.RaiseError("%s: %d bits, the limit is %d", ErrIntTooLarge, b.BitLen(), MaxIntBits)
+	}
+	ud := L.NewUserData()
+	ud.Value = b
+	ud.Metatable = L.GetTypeMetatable(IntTypeName)
+	L.Push(ud)
 }
 
 // IsInt reports whether v is an exact Int userdata.
@@ -97,7 +110,9 @@ func describe(v lua.LValue) string {
 	return v.Type().String()
 }
 
-// operand converts an arithmetic operand for an Int metamethod.
+// operand converts an arithmetic operand for an Int metamethod: an Int, or
+// a number that is an integer exactly representable (|n| <= 2^53). Any
+// other number is an error, never a silent rounding.
 func operand(L *lua.LState, v lua.LValue) *big.Int {
 	switch x := v.(type) {
 	case *lua.LUserData:
@@ -109,7 +124,10 @@ func operand(L *lua.LState, v lua.LValue) *big.Int {
 		if f == math.Trunc(f) && math.Abs(f) <= maxExact {
 			return big.NewInt(int64(f))
 		}
-		L.RaiseError("cannot mix float %s with exact integer", x.String())
+		if f == math.Trunc(f) && !math.IsInf(f, 0) {
+			L.RaiseError("cannot mix number %s with exact integer: beyond 2^53 it may be inexact; write int(\"...\")", x.String())
+		}
+		L.RaiseError("cannot mix non-integer number %s with exact integer", numString(x))
 	}
 	L.RaiseError("attempt to perform arithmetic on %s and exact integer", v.Type().String())
 	return nil
@@ -118,37 +136,71 @@ func operand(L *lua.LState, v lua.LValue) *big.Int {
 func intArith(op func(z, a, b *big.Int) *big.Int) lua.LGFunction {
 	return func(L *lua.LState) int {
 		a, b := operand(L, L.Get(1)), operand(L, L.Get(2))
-		PushInt(L, op(new(big.Int), a, b))
+		pushInt(L, op(new(big.Int), a, b))
 		return 1
 	}
 }
 
+// checkBits raises the too-large error for a result of at least n bits,
+// before it is computed.
+func checkBits(L *lua.LState, op string, n int64) {
+	if n > MaxIntBits {
+		L.RaiseError("%s: %s would have at least %d bits, the limit is %d", ErrIntTooLarge, op, n, MaxIntBits)
+	}
+}
+
+// floorDiv is int.div: the quotient rounded toward minus infinity, so that
+// a == int.div(a, b) * b + a % b as in Lua.
+func floorDiv(L *lua.LState) int {
+	a, b := operand(L, L.Get(1)), operand(L, L.Get(2))
+	if b.Sign() == 0 {
+		L.RaiseError("int.div: division by zero")
+	}
+	q, m := new(big.Int).QuoRem(a, b, new(big.Int))
+	if m.Sign() != 0 && m.Sign() != b.Sign() {
+		q.Sub(q, big.NewInt(1))
+	}
+	pushInt(L, q)
+	return 1
+}
+
 // openInt installs the Int metatable and the int, isint globals.
-func openInt(L *lua.LState) {
+func (e *Engine) openInt(L *lua.LState) {
 	mt := L.NewTypeMetatable(IntTypeName)
 	mt.RawSetString("__name", lua.LString(IntTypeName))
 	set := func(name string, fn lua.LGFunction) { mt.RawSetString(name, L.NewFunction(fn)) }
 	set("__add", intArith((*big.Int).Add))
 	set("__sub", intArith((*big.Int).Sub))
-	set("__mul", intArith((*big.Int).Mul))
+	set("__mul", func(L *lua.LState) int {
+		a, b := operand(L, L.Get(1)), operand(L, L.Get(2))
+		checkBits(L, "product", int64(a.BitLen())+int64(b.BitLen())-1)
+		pushInt(L, new(big.Int).Mul(a, b))
+		return 1
+	})
+	// / is exact or an error: an Int never turns into a float, and a
+	// floor that the script did not ask for would be a silent wrong value.
 	set("__div", func(L *lua.LState) int {
 		a, b := operand(L, L.Get(1)), operand(L, L.Get(2))
 		if b.Sign() == 0 {
-			L.RaiseError("integer division by zero")
+			L.RaiseError("exact integer division by zero")
 		}
-		PushInt(L, new(big.Int).Quo(a, b))
+		q, m := new(big.Int).QuoRem(a, b, new(big.Int))
+		if m.Sign() != 0 {
+			L.RaiseError("%s / %s is not an integer: use int.div(a, b) for the floor, or tonumber(a) / tonumber(b) for a float", a, b)
+		}
+		pushInt(L, q)
 		return 1
 	})
 	set("__mod", func(L *lua.LState) int {
 		a, b := operand(L, L.Get(1)), operand(L, L.Get(2))
 		if b.Sign() == 0 {
-			L.RaiseError("integer modulo by zero")
+			L.RaiseError("exact integer modulo by zero")
 		}
 		m := new(big.Int).Rem(a, b)
 		if m.Sign() != 0 && m.Sign() != b.Sign() { // Lua: result has the divisor's sign
 			m.Add(m, b)
 		}
-		PushInt(L, m)
+		pushInt(L, m)
 		return 1
 	})
 	set("__pow", func(L *lua.LState) int {
@@ -156,11 +208,14 @@ func openInt(L *lua.LState) {
 		if b.Sign() < 0 || b.Cmp(big.NewInt(maxPowExponent)) > 0 {
 			L.RaiseError("exact integer exponent must be between 0 and %d, got %s", maxPowExponent, b.String())
 		}
-		PushInt(L, new(big.Int).Exp(a, b, nil))
+		if n := a.BitLen(); n > 1 {
+			checkBits(L, "power", int64(n-1)*b.Int64()+1)
+		}
+		pushInt(L, new(big.Int).Exp(a, b, nil))
 		return 1
 	})
 	set("__unm", func(L *lua.LState) int {
-		PushInt(L, new(big.Int).Neg(operand(L, L.Get(1))))
+		pushInt(L, new(big.Int).Neg(operand(L, L.Get(1))))
 		return 1
 	})
 	set("__eq", func(L *lua.LState) int {
@@ -193,14 +248,23 @@ func openInt(L *lua.LState) {
 			L.RaiseError("attempt to concatenate a %s value", v.Type().String())
 			return ""
 		}
-		L.Push(lua.LString(part(L.Get(1)) + part(L.Get(2))))
+		a, b := part(L.Get(1)), part(L.Get(2))
+		e.checkAlloc(L, "..", int64(len(a))+int64(len(b)))
+		L.Push(lua.LString(a + b))
 		return 1
 	})
 
-	L.SetGlobal("int", L.NewFunction(func(L *lua.LState) int {
-		L.Push(NewInt(L, parseInt(L, L.Get(1))))
+	// int is a table: int(x) converts, int.div(a, b) is floor division
+	// (Lua 5.1 has no // operator).
+	lib := L.NewTable()
+	lib.RawSetString("div", L.NewFunction(floorDiv))
+	libMT := L.NewTable()
+	libMT.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
+		pushInt(L, parseInt(L, L.Get(2)))
 		return 1
 	}))
+	L.SetMetatable(lib, libMT)
+	L.SetGlobal("int", lib)
 	L.SetGlobal("isint", L.NewFunction(func(L *lua.LState) int {
 		_, ok := ToInt(L.Get(1))
 		L.Push(lua.LBool(ok))
@@ -213,18 +277,21 @@ func parseInt(L *lua.LState, v lua.LValue) *big.Int {
 	switch x := v.(type) {
 	case lua.LNumber:
 		f := float64(x)
-		if f != math.Trunc(f) || math.IsInf(f, 0) {
-			L.RaiseError("int: %s is not an integer", x.String())
+		if f != math.Trunc(f) || math.IsInf(f, 0) { // NaN too
+			L.RaiseError("bad argument #1 to 'int' (%s is not an integer)", numString(x))
 		}
 		if math.Abs(f) > maxExact {
 			L.RaiseError("int: %s is beyond 2^53 and may be inexact; pass it as a string", x.String())
 		}
 		return big.NewInt(int64(f))
 	case lua.LString:
+		if len(x) > maxIntDigits {
+			L.RaiseError("int: %s: a string of %d bytes, the limit is %d", ErrIntTooLarge, len(x), maxIntDigits)
+		}
 		s := strings.TrimSpace(string(x))
 		b, ok := new(big.Int).SetString(s, 0)
 		if !ok {
-			L.RaiseError("int: cannot parse %q as an integer", string(x))
+			L.RaiseError("int: cannot parse %q as an integer", clip(string(x)))
 		}
 		return b
 	case *lua.LUserData:
@@ -240,4 +307,28 @@ func parseInt(L *lua.LState, v lua.LValue) *big.Int {
 func intToFloat(b *big.Int) lua.LNumber {
 	f, _ := new(big.Float).SetInt(b).Float64()
 	return lua.LNumber(f)
+}
+
+// clip shortens a string quoted in an error message.
+func clip(s string) string {
+	const n = 40
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// numString renders a number as Lua prints it: nan, inf and -inf rather
+// than Go's NaN, +Inf and -Inf.
+func numString(n lua.LNumber) string {
+	f := float64(n)
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return n.String()
 }

@@ -2,11 +2,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"time"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -44,14 +47,39 @@ type userCoro struct {
 	run  *run
 }
 
-func (e *Engine) coros() map[*lua.LState]*userCoro { return e.coroMap }
+func (e *Engine) coros() map[coroKey]*userCoro { return e.coroMap }
+
+// coroKey names a script's coroutine without keeping it alive: a
+// coroutine the script drops while suspended is collected while the run
+// goes on, and its entry removed (see coroGone). While suspended, its
+// records hold its thread only through this key; resume attaches it again.
+type coroKey = weak.Pointer[lua.LState]
+
+// coroGone is the cleanup of a collected coroutine thread. It runs on the
+// runtime's cleanup goroutine, so it only queues the key for sweepCoros.
+func (e *Engine) coroGone(k coroKey) {
+	e.goneMu.Lock()
+	e.gone = append(e.gone, k)
+	e.goneMu.Unlock()
+}
+
+// sweepCoros drops the entries of collected coroutines.
+func (e *Engine) sweepCoros() {
+	e.goneMu.Lock()
+	gone := e.gone
+	e.gone = nil
+	e.goneMu.Unlock()
+	for _, k := range gone {
+		delete(e.coroMap, k)
+	}
+}
 
 // init opens the sandboxed libraries and installs the engine's globals.
 // Runs on the owner goroutine.
 func (e *Engine) init() {
 	L := e.L
 	e.marker = L.NewUserData()
-	e.coroMap = map[*lua.LState]*userCoro{}
+	e.coroMap = map[coroKey]*userCoro{}
 
 	libs := []struct {
 		name string
@@ -116,56 +144,65 @@ func (e *Engine) init() {
 		return 0
 	}))
 
-	// Text chunks only.
-	loadstring := L.GetGlobal("loadstring").(*lua.LFunction)
-	L.SetGlobal("loadstring", L.NewFunction(func(L *lua.LState) int {
-		if strings.HasPrefix(L.CheckString(1), "\x1b") {
+	// Text chunks only, compiled as scripts are (checked concatenation).
+	loadText := func(L *lua.LState, code, name string) int {
+		if strings.HasPrefix(code, "\x1b") {
 			L.Push(lua.LNil)
 			L.Push(lua.LString("binary chunks are not allowed"))
 			return 2
 		}
-		top := L.GetTop()
-		L.Push(loadstring)
-		for i := 1; i <= top; i++ {
-			L.Push(L.Get(i))
+		proto, err := compileChecked(code, name)
+		if err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(syntaxMessage(err)))
+			return 2
 		}
-		L.Call(top, lua.MultRet)
-		return L.GetTop() - top
-	}))
-	// load takes text too, as in Lua 5.2 and later: the same as loadstring.
-	load := L.GetGlobal("load").(*lua.LFunction)
-	safeLoadstring := L.GetGlobal("loadstring")
-	L.SetGlobal("load", L.NewFunction(func(L *lua.LState) int {
-		fn := lua.LValue(load)
-		if _, ok := L.Get(1).(lua.LString); ok {
-			fn = safeLoadstring
-		}
-		top := L.GetTop()
-		L.Push(fn)
-		for i := 1; i <= top; i++ {
-			L.Push(L.Get(i))
-		}
-		L.Call(top, lua.MultRet)
-		return L.GetTop() - top
-	}))
-
-	// string.rep with a size cap: gopher-lua allocates before any check.
-	strTbl := L.GetGlobal("string").(*lua.LTable)
-	strTbl.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
-		s := L.CheckString(1)
-		n := L.CheckInt(2)
-		if n <= 0 || s == "" {
-			L.Push(lua.LString(""))
-			return 1
-		}
-		if int64(len(s))*int64(n) > MaxStringRep {
-			L.RaiseError("string.rep: result of %d bytes exceeds the limit of %d", int64(len(s))*int64(n), MaxStringRep)
-		}
-		L.Push(lua.LString(strings.Repeat(s, n)))
+		L.Push(L.NewFunctionFromProto(proto))
 		return 1
+	}
+	L.SetGlobal("loadstring", L.NewFunction(func(L *lua.LState) int {
+		return loadText(L, L.CheckString(1), L.OptString(2, "<string>"))
 	}))
+	// load takes text, as in Lua 5.2 and later, or a reader function whose
+	// pieces are measured as they come.
+	L.SetGlobal("load", L.NewFunction(func(L *lua.LState) int {
+		if code, ok := L.Get(1).(lua.LString); ok {
+			return loadText(L, string(code), L.OptString(2, "<string>"))
+		}
+		reader := L.CheckFunction(1)
+		name := L.OptString(2, "=(load)")
+		var b strings.Builder
+		for {
+			L.Push(reader)
+			L.Call(0, 1)
+			piece := L.Get(-1)
+			L.Pop(1)
+			s, ok := piece.(lua.LString)
+			if piece == lua.LNil || ok && s == "" {
+				break
+			}
+			if !ok {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("reader function must return a string"))
+				return 2
+			}
+			e.checkAlloc(L, "load", 2*int64(b.Len()+len(s)))
+			b.WriteString(string(s))
+		}
+		return loadText(L, b.String(), name)
+	}))
+	if e.opts.AllowIO {
+		e.openFileLoaders(L)
+	}
+	L.SetGlobal(concatName, L.NewFunction(e.concat))
 
-	openInt(L)
+	e.openStrings(L)
+	L.NewTypeMetatable(ArrayTypeName).RawSetString("__name", lua.LString(ArrayTypeName))
+	engineUD := L.NewUserData()
+	engineUD.Value = e
+	L.G.Registry.RawSetString(engineKey, engineUD)
+
+	e.openInt(L)
 	tonumber := L.GetGlobal("tonumber").(*lua.LFunction)
 	L.SetGlobal("tonumber", L.NewFunction(func(L *lua.LState) int {
 		if ud, ok := L.Get(1).(*lua.LUserData); ok && isIntUD(ud) {
@@ -442,6 +479,7 @@ func (r *run) gather(L *lua.LState) int {
 		}
 		return 1
 	}
+	r.e.checkAlloc(L, "gather", int64(len(fns))*branchBytes)
 	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r.e.opts.Pinner))
 	parent := r.curTask
 	slab := r.e.takeSlab(len(fns))
@@ -480,11 +518,14 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		if !ok {
 			raise(L, "bad argument #1 to 'create' (function expected, got %s)", L.Get(1).Type().String())
 		}
+		e.sweepCoros()
 		th, _ := r.L.NewThread()
 		uc := &userCoro{run: r}
-		uc.body = &co{th: th, kind: coUser, fn: f, uc: uc}
+		uc.body = &co{kind: coUser, fn: f, uc: uc} // th: set by resume
 		uc.top = uc.body
-		e.coroMap[th] = uc
+		k := weak.Make(th)
+		e.coroMap[k] = uc
+		runtime.AddCleanup(th, e.coroGone, k)
 		L.Push(th)
 		return 1
 	})
@@ -493,7 +534,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		if !ok {
 			raise(L, "bad argument #1 to 'resume' (coroutine expected, got %s)", L.Get(1).Type().String())
 		}
-		uc := e.coroMap[th]
+		uc := e.coroMap[weak.Make(th)]
 		fail := func(msg string) int {
 			L.Push(lua.LNumber(stOK))
 			L.Push(lua.LFalse)
@@ -508,6 +549,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		}
 		uc.run = r
 		t := r.curTask
+		uc.body.th = th
 		uc.body.parent = r.current
 		t.top = uc.top
 		args := argsFrom(L, 2)
@@ -527,6 +569,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		uc.top = t.top
 		t.top = uco.parent
 		uco.parent = nil
+		uco.th = nil // held by the script alone while suspended
 		r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK), lua.LTrue}, argsFrom(L, 1)...), "")
 		return L.Yield(e.marker)
 	})
@@ -538,7 +581,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		if !ok {
 			raise(L, "bad argument #1 to 'status' (coroutine expected, got %s)", L.Get(1).Type().String())
 		}
-		uc := e.coroMap[th]
+		uc := e.coroMap[weak.Make(th)]
 		status := "dead"
 		switch {
 		case uc == nil || uc.dead:
@@ -605,6 +648,46 @@ func umaskedOpen(L *lua.LState) {
 			L.Push(L.Get(i))
 		}
 		L.Call(top, lua.MultRet)
+		return L.GetTop() - top
+	}))
+}
+
+// openFileLoaders replaces loadfile and dofile (open with AllowIO) by
+// versions that compile as scripts are, with checked concatenation.
+func (e *Engine) openFileLoaders(L *lua.LState) {
+	load := func(L *lua.LState, path string) (*lua.LFunction, error) {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		code := string(src)
+		if strings.HasPrefix(code, "#") { // shebang line
+			code = "--" + code
+		}
+		proto, err := compileChecked(code, path)
+		if err != nil {
+			return nil, errors.New(syntaxMessage(err))
+		}
+		return L.NewFunctionFromProto(proto), nil
+	}
+	L.SetGlobal("loadfile", L.NewFunction(func(L *lua.LState) int {
+		fn, err := load(L, L.CheckString(1))
+		if err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(err.Error()))
+			return 2
+		}
+		L.Push(fn)
+		return 1
+	}))
+	L.SetGlobal("dofile", L.NewFunction(func(L *lua.LState) int {
+		fn, err := load(L, L.CheckString(1))
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+		top := L.GetTop()
+		L.Push(fn)
+		L.Call(0, lua.MultRet)
 		return L.GetTop() - top
 	}))
 }

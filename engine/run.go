@@ -4,11 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
-	"runtime"
-	"runtime/metrics"
-	"sort"
-	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -89,54 +84,6 @@ type group struct {
 	finished  bool
 	cancel    context.CancelCauseFunc
 	slab      *slab
-}
-
-// slab holds the records of a gather's branches, allocated at once: a
-// gather of a thousand branches is common. The engine keeps one slab of a
-// finished gather for the next (see releaseSlab): fresh memory for every
-// gather costs page and cache misses and garbage collection.
-type slab struct {
-	tasks    []task
-	cos      []co
-	branches []*task
-	results  []lua.LValue
-}
-
-// maxKeptSlab bounds the branches of a slab kept for reuse (about 300
-// bytes each).
-const maxKeptSlab = 4096
-
-// takeSlab returns a zeroed slab for n branches.
-func (e *Engine) takeSlab(n int) *slab {
-	if s := e.spare; s != nil && cap(s.tasks) >= n {
-		e.spare = nil
-		s.tasks, s.cos, s.branches, s.results = s.tasks[:n], s.cos[:n], s.branches[:n], s.results[:n]
-		return s
-	}
-	return &slab{tasks: make([]task, n), cos: make([]co, n), branches: make([]*task, n), results: make([]lua.LValue, n)}
-}
-
-// releaseSlab keeps the slab of gather g, whose branches all returned, for
-// the next gather, unless something may still point into it: a task a
-// branch spawned or blocked on names the branch as its parent. (A failed
-// gather is never released: its cancelled branches may have calls in
-// flight, whose results name their tasks.)
-func (e *Engine) releaseSlab(g *group) {
-	s := g.slab
-	g.slab = nil
-	if s == nil || len(s.tasks) > maxKeptSlab || e.spare != nil && cap(e.spare.tasks) >= len(s.tasks) {
-		return
-	}
-	for _, b := range s.branches {
-		if b.children != nil {
-			return
-		}
-	}
-	clear(s.tasks)
-	clear(s.cos)
-	clear(s.branches)
-	clear(s.results)
-	e.spare = s
 }
 
 type readyItem struct {
@@ -225,6 +172,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		case <-r.done:
 		}
 	})
+	e.memBase = e.memoryBase()
 	stopWatch := e.watchMemory(cancel)
 	e.run = r
 	defer func() {
@@ -233,6 +181,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		}
 		r.finish()
 		stopWatch()
+		e.memoryEnd()
 		e.run = nil
 	}()
 
@@ -242,10 +191,16 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 	r.loop(func() bool { return root.done })
 
 	if err := r.stopError(); err != nil && (!root.done || !root.ok) {
+		var se *Error
+		if errors.As(err, &se) {
+			if pos := r.stopPosition(root); pos != "" {
+				se.Message = pos + " " + se.Message
+			}
+		}
 		return nil, err
 	}
 	if !root.ok {
-		return nil, &Error{Message: errorString(root.err), Traceback: root.trace}
+		return nil, e.runError(root.err, root.trace)
 	}
 	return &Result{Values: root.vals}, nil
 }
@@ -269,6 +224,25 @@ func (r *run) stopError() error {
 	return nil
 }
 
+// stopPosition returns "file:line:" of where the script was when the run
+// was stopped (by its timeout, memory limit or context), or "".
+func (r *run) stopPosition(root *task) string {
+	if root.done {
+		if m := tracePosition.FindStringSubmatch(root.trace); m != nil {
+			return m[1] + ":"
+		}
+		return ""
+	}
+	for c := root.top; c != nil; c = c.parent {
+		if c.th != nil {
+			if pos := where(c.th); pos != "" {
+				return pos
+			}
+		}
+	}
+	return ""
+}
+
 // finish ends the run: every task still alive is cancelled, late call
 // results are dropped, and errors of spawned tasks nobody waited for are
 // reported on Stderr.
@@ -276,61 +250,22 @@ func (r *run) finish() {
 	r.stopped = true
 	r.cancel(errors.New("script ended"))
 	close(r.done)
-	for th, uc := range r.e.coros() {
+	for k, uc := range r.e.coros() {
 		if uc.body.parent != nil || uc.run == r && !uc.body.started {
 			// Attached to a task of this run, which is gone.
 			uc.dead = true
-			delete(r.e.coroMap, th)
+			uc.body.th = nil
+			delete(r.e.coroMap, k)
 		}
 	}
+	r.e.sweepCoros()
 	for _, t := range r.failed {
 		if !t.observed {
-			fmt.Fprintf(r.e.opts.Stderr, "spawned task failed: %s\n", errorString(t.err))
+			fmt.Fprintf(r.e.opts.Stderr, "spawned task failed: %s\n", r.e.errorText(t.err))
 		}
 	}
 	clear(r.ready)
 	r.e.ready, r.ready = r.ready[:0], nil
-}
-
-// newTask creates a task running fn(args...) with the given context and
-// queues it.
-func (r *run) newTask(parent *task, ctx context.Context, fn lua.LValue, args []lua.LValue) *task {
-	tctx, cancel := context.WithCancelCause(ctx)
-	t := &task{cancel: cancel, parent: parent}
-	t.top = r.newCo(coTask, nil, fn)
-	t.top.ctx = tctx
-	r.enqueue(t, args, "")
-	return t
-}
-
-// newCo creates a coroutine frame that will run fn.
-func (r *run) newCo(kind coKind, parent *co, fn lua.LValue) *co {
-	return &co{th: r.e.newThread(), kind: kind, parent: parent, fn: fn}
-}
-
-// maxThreadPool bounds the number of idle Lua threads kept for reuse.
-const maxThreadPool = 1024
-
-// newThread returns an idle Lua thread. Creating one is costly in
-// gopher-lua (a fresh global table set and stacks), so finished threads are
-// reused.
-func (e *Engine) newThread() *lua.LState {
-	if n := len(e.threads); n > 0 {
-		th := e.threads[n-1]
-		e.threads = e.threads[:n-1]
-		return th
-	}
-	th, _ := e.L.NewThread()
-	return th
-}
-
-// recycle keeps a thread whose body returned normally: its call stack is
-// empty and gopher-lua merely marked it dead.
-func (e *Engine) recycle(th *lua.LState) {
-	if len(e.threads) < maxThreadPool {
-		th.Dead = false
-		e.threads = append(e.threads, th)
-	}
 }
 
 func (r *run) enqueue(t *task, vals []lua.LValue, trace string) {
@@ -414,57 +349,6 @@ func (r *run) deliver(res callResult) {
 	}
 }
 
-// callArgs appends to buf the values that resume a task parked in a call
-// made through the Lua wrapper: a status code and the results.
-func (r *run) callArgs(buf []lua.LValue, item readyItem) []lua.LValue {
-	n := len(buf)
-	buf, err := r.callResults(append(buf, lua.LNumber(stOK)), item, lua.MultRet)
-	if err != nil {
-		return append(buf[:n], lua.LNumber(stRaisePos), lua.LString(err.Error()))
-	}
-	return buf
-}
-
-// callResults appends to buf the results of a call converted to Lua,
-// exactly want of them unless want is lua.MultRet.
-func (r *run) callResults(buf []lua.LValue, item readyItem, want int) ([]lua.LValue, error) {
-	if item.err != nil {
-		return buf, item.err
-	}
-	res := item.res
-	if want >= 0 && len(res) > want {
-		res = res[:want]
-	}
-	for _, v := range res {
-		lv, err := ToLua(r.L, v)
-		if err != nil {
-			return buf, err
-		}
-		buf = append(buf, lv)
-	}
-	for i := len(res); i < want; i++ {
-		buf = append(buf, lua.LNil)
-	}
-	return buf, nil
-}
-
-// failCall ends coroutine c, parked in a call that failed, with the error
-// raised where it waits. Nothing in c could catch it (pcall runs its body
-// in a coroutine of its own), so c is not resumed.
-func (r *run) failCall(t *task, c *co, err error) {
-	var msg lua.LValue
-	if p, pc := t.site, t.sitePC; p != nil && pc >= 1 && pc <= len(p.DbgSourcePositions) {
-		msg = lua.LString(fmt.Sprintf("%s:%d: %s", p.SourceName, p.DbgSourcePositions[pc-1], err.Error()))
-	} else {
-		msg = lua.LString(positioned(t, c.th, err.Error()))
-	}
-	prev := r.current
-	r.current = c
-	trace := r.traceback(c.th)
-	r.current = prev
-	r.finishCo(t, c, false, nil, msg, trace)
-}
-
 // step resumes the innermost coroutine of a task.
 func (r *run) step(item readyItem) {
 	t := item.t
@@ -528,8 +412,20 @@ func (r *run) step(item readyItem) {
 		r.finishCo(t, c, true, vals, nil, "")
 	default:
 		trace := ""
-		if r.lastObj == obj {
+		if sameValue(r.lastObj, obj) {
 			trace = r.lastTrace
+		} else if obj != nil && len(vals) == 0 {
+			// A Go panic in the VM ("lua callstack overflow") bypasses
+			// the panic hook; the thread's frames are still there.
+			prev := r.current
+			r.current = c
+			trace = r.traceback(c.th)
+			r.current = prev
+			if msg, ok := obj.(lua.LString); ok && !hasPosition.MatchString(string(msg)) {
+				if m := tracePosition.FindStringSubmatch(trace); m != nil {
+					obj = lua.LString(m[1] + ": " + string(msg))
+				}
+			}
 		}
 		r.finishCo(t, c, false, nil, obj, trace)
 	}
@@ -573,590 +469,4 @@ func (r *run) resumeCo(c *co, args []lua.LValue) (st lua.ResumeState, obj lua.LV
 		}
 	}
 	return st, obj, vals
-}
-
-// finishCo hands the outcome of a finished coroutine to whoever waits.
-func (r *run) finishCo(t *task, c *co, ok bool, vals []lua.LValue, errObj lua.LValue, trace string) {
-	parent := c.parent
-	switch c.kind {
-	case coTask:
-		r.finishTask(t, ok, vals, errObj, trace)
-	case coPcall, coXpcall:
-		t.top = parent
-		switch {
-		case ok:
-			r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK), lua.LTrue}, vals...), "")
-		case c.kind == coPcall:
-			r.enqueue(t, []lua.LValue{lua.LNumber(stOK), lua.LFalse, errObj}, "")
-		default:
-			r.enqueue(t, []lua.LValue{lua.LNumber(stHandler), c.handler, errObj}, "")
-		}
-	case coScope:
-		t.top = parent
-		expired := c.timeout > 0 && errors.Is(c.ctx.Err(), context.DeadlineExceeded) && scopeOf(parent).Err() == nil
-		c.cancel()
-		switch {
-		case ok:
-			r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK)}, vals...), "")
-		case expired:
-			r.enqueue(t, []lua.LValue{lua.LNumber(stRaisePos), lua.LString("timeout after " + seconds(c.timeout))}, "")
-		default:
-			r.enqueue(t, []lua.LValue{lua.LNumber(stRaise), errObj}, trace)
-		}
-	case coUser:
-		t.top = parent
-		c.parent = nil
-		c.uc.dead = true
-		delete(r.e.coroMap, c.th)
-		if ok {
-			r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK), lua.LTrue}, vals...), "")
-		} else {
-			r.enqueue(t, []lua.LValue{lua.LNumber(stOK), lua.LFalse, errObj}, "")
-		}
-	}
-}
-
-func seconds(d time.Duration) string {
-	return fmt.Sprintf("%gs", d.Seconds())
-}
-
-// finishTask records a task's outcome and wakes its gather and waiters.
-func (r *run) finishTask(t *task, ok bool, vals []lua.LValue, errObj lua.LValue, trace string) {
-	t.done, t.ok, t.vals, t.err, t.trace = true, ok, vals, errObj, trace
-	t.cancel(nil)
-	if t.parent != nil {
-		delete(t.parent.children, t)
-	}
-	if !ok && t.spawned {
-		if len(t.waiters) > 0 {
-			t.observed = true
-		}
-		r.failed = append(r.failed, t)
-	}
-	r.wake(t)
-	if t.group != nil {
-		// Last: the gather may end here and give t's record to the next.
-		r.branchDone(t)
-	}
-}
-
-// wake resumes the tasks waiting for t with its outcome.
-func (r *run) wake(t *task) {
-	for _, w := range t.waiters {
-		if t.ok {
-			r.enqueue(w, append([]lua.LValue{lua.LNumber(stOK)}, t.vals...), "")
-		} else {
-			r.enqueue(w, []lua.LValue{lua.LNumber(stRaise), t.err}, t.trace)
-		}
-	}
-	t.waiters = nil
-}
-
-// kill stops a task and everything it started; it never runs again.
-func (r *run) kill(t *task, reason string) {
-	if t.done {
-		return
-	}
-	t.done, t.dead, t.ok, t.err = true, true, false, lua.LString(reason)
-	t.cancel(errors.New(reason))
-	if t.parent != nil {
-		delete(t.parent.children, t)
-	}
-	if g := t.waiting; g != nil && !g.finished {
-		g.finished = true
-		g.cancel(errors.New(reason))
-		for _, b := range g.branches {
-			r.kill(b, reason)
-		}
-	}
-	for ch := range t.children {
-		r.kill(ch, reason)
-	}
-	for c := t.top; c != nil; c = c.parent {
-		if c.cancel != nil {
-			c.cancel()
-		}
-		if c.kind == coUser {
-			c.uc.dead = true
-			delete(r.e.coroMap, c.th)
-		}
-	}
-	r.wake(t)
-}
-
-// recycleBranches returns to the pool the threads of a finished gather's
-// branches that ended normally, last branch first, so that the next gather
-// takes them in the same order. Each thread's memory is then walked in one
-// direction, gather after gather; in the order branches happen to finish it
-// is scattered, and the resumes pay for cache and TLB misses.
-func (r *run) recycleBranches(g *group) {
-	for i := len(g.branches) - 1; i >= 0; i-- {
-		if b := g.branches[i]; b.done && b.ok {
-			r.e.recycle(b.top.th)
-		}
-	}
-}
-
-// branchDone records the outcome of a gather branch.
-func (r *run) branchDone(b *task) {
-	g := b.group
-	if g.finished {
-		return
-	}
-	p := g.parent
-	if !b.ok {
-		g.finished = true
-		r.recycleBranches(g)
-		label := fmt.Sprintf("branch %d", b.index+1)
-		if g.keys != nil {
-			label = "branch " + quoteKey(g.keys[b.index])
-		}
-		msg := fmt.Sprintf("gather: %s failed: %s", label, errorString(b.err))
-		g.cancel(errors.New(msg))
-		for _, o := range g.branches {
-			r.kill(o, "cancelled: a sibling gather branch failed")
-		}
-		p.waiting = nil
-		r.enqueue(p, []lua.LValue{lua.LNumber(stRaise), lua.LString(msg)}, b.trace)
-		return
-	}
-	if len(b.vals) > 0 {
-		g.results[b.index] = b.vals[0]
-	}
-	g.remaining--
-	if g.remaining > 0 {
-		return
-	}
-	g.finished = true
-	g.cancel(nil)
-	r.recycleBranches(g)
-	p.waiting = nil
-	if g.keys == nil {
-		r.enqueue(p, append([]lua.LValue{lua.LNumber(stOK)}, g.results...), "")
-	} else {
-		tbl := r.L.CreateTable(0, len(g.keys))
-		for i, k := range g.keys {
-			tbl.RawSet(k, g.results[i])
-		}
-		r.enqueue(p, []lua.LValue{lua.LNumber(stOK), tbl}, "")
-	}
-	r.e.releaseSlab(g)
-}
-
-func quoteKey(k lua.LValue) string {
-	if s, ok := k.(lua.LString); ok {
-		return "'" + string(s) + "'"
-	}
-	return k.String()
-}
-
-// nretWrapped is task.nret for a call made through the Lua wrapper, which
-// takes a status code and the results.
-const nretWrapped = -2
-
-// startCall starts an async Go call for the current coroutine and parks it
-// until the result comes. nret says how the coroutine resumes: with nret
-// results (lua.MultRet: all of them), or nretWrapped.
-func (r *run) startCall(L *lua.LState, fn Func, nret int) int {
-	n := L.GetTop()
-	args := make([]any, n)
-	for i := 1; i <= n; i++ {
-		args[i-1] = ToGo(L.Get(i))
-	}
-	t := r.curTask
-	t.nret = nret
-	ctx := scopeOf(r.current)
-	r.outstanding++
-	e := r.e
-	e.calls.Add(1)
-	results, done := r.results, r.done
-	go func() {
-		defer e.calls.Done()
-		vals, err := e.invoke(ctx, fn, args)
-		select {
-		case results <- callResult{t: t, vals: vals, err: err}:
-		case <-done:
-		}
-	}()
-	return L.Yield(e.marker)
-}
-
-// invoke runs fn within the concurrency limit, turning a panic into an
-// error.
-func (e *Engine) invoke(ctx context.Context, fn Func, args []any) (vals []any, err error) {
-	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
-	}
-	select {
-	case e.sem <- struct{}{}:
-	default:
-		// Every slot is taken: wait for one. (A select of two ready-or-not
-		// channels costs several times the plain send above.)
-		select {
-		case e.sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, context.Cause(ctx)
-		}
-	}
-	defer func() { <-e.sem }()
-	defer func() {
-		if p := recover(); p != nil {
-			vals, err = nil, fmt.Errorf("panic in async function: %v", p)
-		}
-	}()
-	return fn(ctx, args)
-}
-
-// block runs self(args...) as a separate task and drives the scheduler
-// until it finishes, for yielding functions called where the coroutine
-// cannot yield (iterators, metamethods, callbacks of Go functions). Other
-// coroutines keep running meanwhile; the blocked one resumes afterwards.
-// It returns like the Go half of a wrapped function: a status code first.
-func (r *run) block(L *lua.LState, self *lua.LFunction) int {
-	t := r.runBlocking(L, self)
-	if t.ok {
-		L.Push(lua.LNumber(stOK))
-		for _, v := range t.vals {
-			L.Push(v)
-		}
-		return len(t.vals) + 1
-	}
-	r.carryObj, r.carryTrace = t.err, t.trace
-	L.Push(lua.LNumber(stRaise))
-	L.Push(t.err)
-	return 2
-}
-
-// blockCall is block for an async function called without the wrapper:
-// it returns the results, or raises the error at the caller's line.
-func (r *run) blockCall(L *lua.LState, self *lua.LFunction) int {
-	t := r.runBlocking(L, self)
-	if t.ok {
-		for _, v := range t.vals {
-			L.Push(v)
-		}
-		return len(t.vals)
-	}
-	r.carryObj, r.carryTrace = t.err, t.trace
-	L.Error(t.err, 0)
-	return 0
-}
-
-// runBlocking runs self(args...) as a task and drives the scheduler until
-// that task is done; see block.
-func (r *run) runBlocking(L *lua.LState, self *lua.LFunction) *task {
-	n := L.GetTop()
-	args := make([]lua.LValue, n)
-	for i := 1; i <= n; i++ {
-		args[i-1] = L.Get(i)
-	}
-	c, owner := r.current, r.curTask
-	t := r.newTask(owner, scopeOf(c), self, args)
-	t.blocked = L
-	if owner.children == nil {
-		owner.children = map[*task]struct{}{}
-	}
-	owner.children[t] = struct{}{}
-	cur := L.G.CurrentThread
-	r.loop(func() bool { return t.done })
-	L.G.CurrentThread = cur
-	r.current, r.curTask = c, owner
-	if !t.done {
-		if err := r.stopError(); err != nil {
-			L.RaiseError("%s", err.Error())
-		}
-		L.RaiseError("script stopped")
-	}
-	return t
-}
-
-// frameKind classifies Go stack frames for yieldable.
-type frameKind uint8
-
-const (
-	frameOther frameKind = iota + 1
-	frameLoop
-	frameResume
-)
-
-var resumeCoName = runtime.FuncForPC(reflect.ValueOf((*run).resumeCo).Pointer()).Name()
-
-// yieldable reports whether the running Go function, called in L, was
-// called directly by Lua code of a coroutine that the scheduler resumed, so
-// that yielding is safe. gopher-lua runs a nested interpreter loop for every
-// call made from Go (generic-for iterators, metamethods, table.sort
-// comparators, gsub callbacks); yielding from there corrupts the coroutine.
-// The Lua call frames answer that cheaply (see frameYieldable); without
-// them, the Go stack does.
-func (e *Engine) yieldable(L *lua.LState) bool {
-	if frames.ok {
-		return e.frameYieldable(L)
-	}
-	return e.stackYieldable()
-}
-
-// stackYieldable answers yieldable from the Go stack: it counts the
-// interpreter loops between the caller and resumeCo; exactly one means the
-// call came straight from the coroutine's own loop.
-//
-//go:noinline
-func (e *Engine) stackYieldable() bool {
-	// The usual stack is short: try a small buffer first.
-	var small [8]uintptr
-	if ok, sure := e.scanFrames(small[:runtime.Callers(4, small[:])]); sure {
-		return ok
-	}
-	var large [64]uintptr
-	ok, _ := e.scanFrames(large[:runtime.Callers(4, large[:])])
-	return ok
-}
-
-// scanFrames counts interpreter loops up to resumeCo. sure is false when
-// the frames end before an answer; then yielding is not known to be safe.
-func (e *Engine) scanFrames(pcs []uintptr) (ok, sure bool) {
-	loops := 0
-	for _, pc := range pcs {
-		k := e.pcs[pc]
-		if k == 0 {
-			k = frameOther
-			if f := runtime.FuncForPC(pc - 1); f != nil {
-				switch f.Name() {
-				case "github.com/yuin/gopher-lua.mainLoop", "github.com/yuin/gopher-lua.mainLoopWithContext":
-					k = frameLoop
-				case resumeCoName:
-					k = frameResume
-				}
-			}
-			e.pcs[pc] = k
-		}
-		switch k {
-		case frameLoop:
-			loops++
-			if loops > 1 {
-				return false, true
-			}
-		case frameResume:
-			return loops == 1, true
-		}
-	}
-	return false, false
-}
-
-// yielding makes a Lua function whose Go part may park the coroutine: impl
-// runs in a yieldable context, otherwise the call runs as a blocking task.
-// impl returns like an LGFunction whose first result is a status code, or
-// yields the marker after arranging for the coroutine to be woken with one.
-func (e *Engine) yielding(L *lua.LState, impl func(L *lua.LState, r *run) int) *lua.LFunction {
-	var self *lua.LFunction
-	raw := L.NewFunction(func(L *lua.LState) int {
-		r := e.run
-		if r == nil || r.current == nil {
-			L.RaiseError("this function can only be called while a script runs")
-		}
-		if !e.yieldable(L) {
-			return r.block(L, self)
-		}
-		return impl(L, r)
-	})
-	L.Push(e.wrapper)
-	L.Push(raw)
-	L.Call(1, 1)
-	self = L.Get(-1).(*lua.LFunction)
-	L.Pop(1)
-	return self
-}
-
-// checkFn is the Lua-side half of every yielding function: it turns the
-// status code into results or an error raised at the script's line.
-func (e *Engine) checkFn(L *lua.LState) int {
-	st, _ := L.Get(1).(lua.LNumber)
-	switch int(st) {
-	case stOK:
-		return L.GetTop() - 1
-	case stRaisePos:
-		r := e.run
-		L.Error(lua.LString(positioned(r.curTask, L, L.Get(2).String())), 0)
-	case stRaise:
-		L.Error(L.Get(2), 0)
-	case stHandler:
-		h, errObj := L.Get(2), L.Get(3)
-		L.Push(h)
-		L.Push(errObj)
-		if err := L.PCall(1, 1, nil); err != nil {
-			L.Push(lua.LFalse)
-			L.Push(lua.LString("error in error handling"))
-			return 2
-		}
-		res := L.Get(-1)
-		L.Push(lua.LFalse)
-		L.Push(res)
-		return 2
-	}
-	L.RaiseError("engine: bad status")
-	return 0
-}
-
-// positioned prefixes msg with the script position of L, when there is
-// one. A task that runs a call for a coroutine that could not yield (see
-// block) has no script frames of its own: given that task as t, the
-// position is where that coroutine waits.
-func positioned(t *task, L *lua.LState, msg string) string {
-	pos := where(L)
-	for ; pos == "" && t != nil && t.blocked != nil; t = t.parent {
-		pos = where(t.blocked)
-	}
-	if pos != "" {
-		return pos + " " + msg
-	}
-	return msg
-}
-
-// where returns "source:line:" of the innermost script frame: the caller
-// of a running Go function, or where a parked coroutine waits.
-func where(L *lua.LState) string {
-	for level := 0; ; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			return ""
-		}
-		if _, err := L.GetInfo("Sl", dbg, nil); err != nil {
-			continue
-		}
-		if dbg.What == "G" || dbg.Source == internalChunk || dbg.CurrentLine <= 0 {
-			continue
-		}
-		return fmt.Sprintf("%s:%d:", dbg.Source, dbg.CurrentLine)
-	}
-}
-
-// panicHook replaces gopher-lua's panic function in every coroutine to
-// record the Lua traceback of an error before the stack unwinds.
-func (e *Engine) panicHook(L *lua.LState) {
-	obj := L.Get(-1)
-	if s, ok := obj.(lua.LString); ok && strings.HasPrefix(string(s), internalChunk+":") {
-		// error() called straight from the engine's trampoline, as in
-		// pcall(error, "x"): like Lua, report no position.
-		if _, rest, found := strings.Cut(string(s)[len(internalChunk)+1:], ": "); found {
-			obj = lua.LString(rest)
-		}
-	}
-	if r := e.run; r != nil {
-		if r.carryObj != nil && r.carryObj == obj {
-			r.lastTrace = r.carryTrace
-		} else {
-			r.lastTrace = r.traceback(L)
-		}
-		r.lastObj = obj
-	}
-	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: obj})
-}
-
-// traceback renders the Lua stack of L and of the coroutines below it.
-func (r *run) traceback(L *lua.LState) string {
-	var b strings.Builder
-	b.WriteString("stack traceback:")
-	threads := []*lua.LState{L}
-	for c := r.current; c != nil; c = c.parent {
-		if c.th != L {
-			threads = append(threads, c.th)
-		}
-	}
-	prev, lines := "", 0
-	for _, th := range threads {
-		for level := 0; level < 200; level++ {
-			dbg, ok := th.GetStack(level)
-			if !ok {
-				break
-			}
-			if _, err := th.GetInfo("Snl", dbg, nil); err != nil {
-				continue
-			}
-			if dbg.Source == internalChunk || dbg.What == "G" {
-				continue
-			}
-			line := fmt.Sprintf("\n\t%s:%d: in ", dbg.Source, dbg.CurrentLine)
-			switch {
-			case dbg.What == "main":
-				line += "main chunk"
-			case dbg.Name != "":
-				line += fmt.Sprintf("function '%s'", dbg.Name)
-			default:
-				line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
-			}
-			if line != prev {
-				b.WriteString(line)
-				lines++
-			}
-			prev = line
-		}
-	}
-	if lines == 0 {
-		return ""
-	}
-	return b.String()
-}
-
-// errorString renders a Lua error value.
-func errorString(v lua.LValue) string {
-	if v == nil {
-		return "nil"
-	}
-	return v.String()
-}
-
-// watchMemory starts the heap watchdog for one run; the returned function
-// stops it.
-func (e *Engine) watchMemory(cancel context.CancelCauseFunc) func() {
-	limit := e.opts.MemoryLimit
-	if limit <= 0 {
-		return func() {}
-	}
-	stop := make(chan struct{})
-	e.calls.Add(1)
-	go func() {
-		defer e.calls.Done()
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		heap := func() int64 {
-			metrics.Read(sample)
-			if sample[0].Value.Kind() != metrics.KindUint64 {
-				return 0
-			}
-			return int64(sample[0].Value.Uint64())
-		}
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				if heap() <= limit {
-					continue
-				}
-				runtime.GC() // count only live memory
-				if h := heap(); h > limit {
-					cancel(fmt.Errorf("%w: heap %d MiB, limit %d MiB", ErrMemoryLimit, h>>20, limit>>20))
-					return
-				}
-			}
-		}
-	}()
-	return func() { close(stop) }
-}
-
-// sortedKeys returns the keys of a gather table in a stable order.
-func sortedKeys(t *lua.LTable) []lua.LValue {
-	var keys []lua.LValue
-	t.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.Type() != b.Type() {
-			return a.Type() < b.Type()
-		}
-		if an, ok := a.(lua.LNumber); ok {
-			return an < b.(lua.LNumber)
-		}
-		return a.String() < b.String()
-	})
-	return keys
 }

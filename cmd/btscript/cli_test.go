@@ -142,7 +142,7 @@ func TestScriptErrors(t *testing.T) {
 			"btscript: arg.lua:1: bt.tempo: netuid must be an integer 0..65535, got 'one' (usage: bt.tempo(netuid[, block]))"},
 		{"eval runtime error", []string{"eval", "nil + 1"}, "btscript: stdin:1: "},
 		{"eval syntax error", []string{"eval", "x = = 1"}, "btscript: stdin:1: syntax error near '='"},
-		{"timeout", []string{"eval", "--timeout", "100ms", "sleep(10)"}, "btscript: script timed out after 100ms"},
+		{"timeout", []string{"eval", "--timeout", "100ms", "sleep(10)"}, "btscript: stdin:1: script timed out after 100ms"},
 		{"no io without --allow-io", []string{"eval", "io.open('x')"}, "btscript: stdin:1: "},
 	}
 	for _, tt := range tests {

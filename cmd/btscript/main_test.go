@@ -24,6 +24,7 @@ const asMainEnv = "BTSCRIPT_TEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asMainEnv) == "1" {
+		capAddressSpace()
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	// In-process runs see no BTSCRIPT_* settings of the person running the

@@ -99,31 +99,34 @@ func TestReadmeMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	produce := map[string][]string{
-		"btscript: x.lua:7: syntax error at the end": {"run", unfinished},
-		"btscript: --replay: rec.json: recording":    {"eval", "--replay", truncated, "1"},
-		"btscript run: unknown network":              {"run", "--network", "x", script},
-		"btscript: stdin:1: tempo(1): head":          {"eval", "--network", "ws://127.0.0.1:1", "bt.tempo(1)"},
-		"replay: state_getStorage":                   append(offline, `chain.query("System", "Account", "`+alice+`")`),
-		"attempt to compare number with userdata":    {"eval", "return 1 < int(2)"},
-		"btscript: script timed out after 30s":       {"eval", "--timeout", "30ms", "sleep(10)"},
-		"timeout after 30s":                          {"eval", "timeout(0.03, function() sleep(10) end)"},
-		"bt.tempo: takes at most 2 arguments":        append(offline, "bt.tempo(1, 2, 3)"),
-		"bt has no function 'tmepo'":                 append(offline, "bt.tmepo(1)"),
-		"--record x.json is a symbolic link":         {"eval", "--record", link, "1"},
+		"btscript: x.lua:7: syntax error at the end":     {"run", unfinished},
+		"btscript: --replay: rec.json: recording":        {"eval", "--replay", truncated, "1"},
+		"btscript run: unknown network":                  {"run", "--network", "x", script},
+		"btscript: stdin:1: tempo(1): head":              {"eval", "--network", "ws://127.0.0.1:1", "bt.tempo(1)"},
+		"replay: state_getStorage":                       append(offline, `chain.query("System", "Account", "`+alice+`")`),
+		"attempt to compare number with userdata":        {"eval", "return 1 < int(2)"},
+		"cannot mix number 1e+20 with exact integer":     {"eval", "return int(1) + 1e20"},
+		"7 / 2 is not an integer":                        {"eval", "return int(7) / int(2)"},
+		"btscript: x.lua:12: script timed out after 30s": {"eval", "--timeout", "30ms", "sleep(10)"},
+		"timeout after 30s":                              {"eval", "timeout(0.03, function() sleep(10) end)"},
+		"bt.tempo: takes at most 2 arguments":            append(offline, "bt.tempo(1, 2, 3)"),
+		"bt has no function 'tmepo'":                     append(offline, "bt.tmepo(1)"),
+		"--record x.json is a symbolic link":             {"eval", "--record", link, "1"},
 		"cannot add an alpha amount and a Balance": {"eval", "--replay", rec, "--replay-test", "metagraph",
 			"at(6852690, function() local m = bt.metagraph(1) return m.tao_stake[1] + m.alpha_stake[1] end)"},
 	}
 	// The README writes the values a user meets; the test's are shorter.
 	same := map[string]string{
 		"btscript: --replay: rec.json: recording: line 129: the file ends early, inside a value (truncated?): unexpected EOF": "btscript: --replay: …/rec.json: recording: line 129: the file ends early, inside a value (truncated?): unexpected EOF",
-		"btscript: script timed out after 30s": "btscript: script timed out after 30ms",
-		"timeout after 30s":                    "timeout after 0.03s",
+		"btscript: x.lua:12: script timed out after 30s":                                                                      "btscript: stdin:1: script timed out after 30ms",
+		"timeout after 30s": "timeout after 0.03s",
 		"--record x.json is a symbolic link, not a regular file: refused as a recording path": "--record …/x.json is a symbolic link, not a regular file: refused as a recording path",
 	}
 	notProduced := map[string]string{
 		"devnet: Chopsticks needs Node.js": "needs a machine without npm",
 		"runtime API X.y":                  "needs a runtime API without types: bindings' TestDevnet checks it",
 		"decode X at":                      "needs bytes that do not match the runtime's types",
+		"string.gsub: N more bytes":        "needs a script at the memory limit: TestHostileScripts checks it",
 		"X_y answer":                       "needs bytes that do not match a type table: chain/bt's TestSpec218Table checks it",
 		"btscript devnet: --port":          "needs a taken port and a devnet: devnet's TestStartRefusesATakenPort checks it",
 		"devnet: no chain spec":            "needs a machine without the chain data: devnet's TestFetchSpec checks it",

@@ -1,0 +1,296 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+	"weak"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Tasks and their coroutine frames: creation, the pool of Lua threads,
+// how a finished frame hands its outcome on, cancellation, and gathers.
+
+// slab holds the records of a gather's branches, allocated at once: a
+// gather of a thousand branches is common. The engine keeps one slab of a
+// finished gather for the next (see releaseSlab): fresh memory for every
+// gather costs page and cache misses and garbage collection.
+type slab struct {
+	tasks    []task
+	cos      []co
+	branches []*task
+	results  []lua.LValue
+}
+
+// maxKeptSlab bounds the branches of a slab kept for reuse (about 300
+// bytes each).
+const maxKeptSlab = 4096
+
+// takeSlab returns a zeroed slab for n branches.
+func (e *Engine) takeSlab(n int) *slab {
+	if s := e.spare; s != nil && cap(s.tasks) >= n {
+		e.spare = nil
+		s.tasks, s.cos, s.branches, s.results = s.tasks[:n], s.cos[:n], s.branches[:n], s.results[:n]
+		return s
+	}
+	return &slab{tasks: make([]task, n), cos: make([]co, n), branches: make([]*task, n), results: make([]lua.LValue, n)}
+}
+
+// releaseSlab keeps the slab of gather g, whose branches all returned, for
+// the next gather, unless something may still point into it: a task a
+// branch spawned or blocked on names the branch as its parent. (A failed
+// gather is never released: its cancelled branches may have calls in
+// flight, whose results name their tasks.)
+func (e *Engine) releaseSlab(g *group) {
+	s := g.slab
+	g.slab = nil
+	if s == nil || len(s.tasks) > maxKeptSlab || e.spare != nil && cap(e.spare.tasks) >= len(s.tasks) {
+		return
+	}
+	for _, b := range s.branches {
+		if b.children != nil {
+			return
+		}
+	}
+	clear(s.tasks)
+	clear(s.cos)
+	clear(s.branches)
+	clear(s.results)
+	e.spare = s
+}
+
+// newTask creates a task running fn(args...) with the given context and
+// queues it.
+func (r *run) newTask(parent *task, ctx context.Context, fn lua.LValue, args []lua.LValue) *task {
+	tctx, cancel := context.WithCancelCause(ctx)
+	t := &task{cancel: cancel, parent: parent}
+	t.top = r.newCo(coTask, nil, fn)
+	t.top.ctx = tctx
+	r.enqueue(t, args, "")
+	return t
+}
+
+// newCo creates a coroutine frame that will run fn.
+func (r *run) newCo(kind coKind, parent *co, fn lua.LValue) *co {
+	return &co{th: r.e.newThread(), kind: kind, parent: parent, fn: fn}
+}
+
+// maxThreadPool bounds the number of idle Lua threads kept for reuse.
+const maxThreadPool = 1024
+
+// newThread returns an idle Lua thread. Creating one is costly in
+// gopher-lua (a fresh global table set and stacks), so finished threads are
+// reused.
+func (e *Engine) newThread() *lua.LState {
+	if n := len(e.threads); n > 0 {
+		th := e.threads[n-1]
+		e.threads = e.threads[:n-1]
+		return th
+	}
+	th, _ := e.L.NewThread()
+	return th
+}
+
+// recycle keeps a thread whose body returned normally: its call stack is
+// empty and gopher-lua merely marked it dead.
+func (e *Engine) recycle(th *lua.LState) {
+	if len(e.threads) < maxThreadPool {
+		th.Dead = false
+		e.threads = append(e.threads, th)
+	}
+}
+
+// finishCo hands the outcome of a finished coroutine to whoever waits.
+func (r *run) finishCo(t *task, c *co, ok bool, vals []lua.LValue, errObj lua.LValue, trace string) {
+	parent := c.parent
+	switch c.kind {
+	case coTask:
+		r.finishTask(t, ok, vals, errObj, trace)
+	case coPcall, coXpcall:
+		t.top = parent
+		switch {
+		case ok:
+			r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK), lua.LTrue}, vals...), "")
+		case c.kind == coPcall:
+			r.enqueue(t, []lua.LValue{lua.LNumber(stOK), lua.LFalse, errObj}, "")
+		default:
+			r.enqueue(t, []lua.LValue{lua.LNumber(stHandler), c.handler, errObj}, "")
+		}
+	case coScope:
+		t.top = parent
+		expired := c.timeout > 0 && errors.Is(c.ctx.Err(), context.DeadlineExceeded) && scopeOf(parent).Err() == nil
+		c.cancel()
+		switch {
+		case ok:
+			r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK)}, vals...), "")
+		case expired:
+			r.enqueue(t, []lua.LValue{lua.LNumber(stRaisePos), lua.LString("timeout after " + seconds(c.timeout))}, "")
+		default:
+			r.enqueue(t, []lua.LValue{lua.LNumber(stRaise), errObj}, trace)
+		}
+	case coUser:
+		t.top = parent
+		c.parent = nil
+		c.uc.dead = true
+		delete(r.e.coroMap, weak.Make(c.th))
+		if ok {
+			r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK), lua.LTrue}, vals...), "")
+		} else {
+			r.enqueue(t, []lua.LValue{lua.LNumber(stOK), lua.LFalse, errObj}, "")
+		}
+	}
+}
+
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%gs", d.Seconds())
+}
+
+// finishTask records a task's outcome and wakes its gather and waiters.
+func (r *run) finishTask(t *task, ok bool, vals []lua.LValue, errObj lua.LValue, trace string) {
+	t.done, t.ok, t.vals, t.err, t.trace = true, ok, vals, errObj, trace
+	t.cancel(nil)
+	if t.parent != nil {
+		delete(t.parent.children, t)
+	}
+	if !ok && t.spawned {
+		if len(t.waiters) > 0 {
+			t.observed = true
+		}
+		r.failed = append(r.failed, t)
+	}
+	r.wake(t)
+	if t.group != nil {
+		// Last: the gather may end here and give t's record to the next.
+		r.branchDone(t)
+	}
+}
+
+// wake resumes the tasks waiting for t with its outcome.
+func (r *run) wake(t *task) {
+	for _, w := range t.waiters {
+		if t.ok {
+			r.enqueue(w, append([]lua.LValue{lua.LNumber(stOK)}, t.vals...), "")
+		} else {
+			r.enqueue(w, []lua.LValue{lua.LNumber(stRaise), t.err}, t.trace)
+		}
+	}
+	t.waiters = nil
+}
+
+// kill stops a task and everything it started; it never runs again.
+func (r *run) kill(t *task, reason string) {
+	if t.done {
+		return
+	}
+	t.done, t.dead, t.ok, t.err = true, true, false, lua.LString(reason)
+	t.cancel(errors.New(reason))
+	if t.parent != nil {
+		delete(t.parent.children, t)
+	}
+	if g := t.waiting; g != nil && !g.finished {
+		g.finished = true
+		g.cancel(errors.New(reason))
+		for _, b := range g.branches {
+			r.kill(b, reason)
+		}
+	}
+	for ch := range t.children {
+		r.kill(ch, reason)
+	}
+	for c := t.top; c != nil; c = c.parent {
+		if c.cancel != nil {
+			c.cancel()
+		}
+		if c.kind == coUser {
+			c.uc.dead = true
+			delete(r.e.coroMap, weak.Make(c.th))
+		}
+	}
+	r.wake(t)
+}
+
+// recycleBranches returns to the pool the threads of a finished gather's
+// branches that ended normally, last branch first, so that the next gather
+// takes them in the same order. Each thread's memory is then walked in one
+// direction, gather after gather; in the order branches happen to finish it
+// is scattered, and the resumes pay for cache and TLB misses.
+func (r *run) recycleBranches(g *group) {
+	for i := len(g.branches) - 1; i >= 0; i-- {
+		if b := g.branches[i]; b.done && b.ok {
+			r.e.recycle(b.top.th)
+		}
+	}
+}
+
+// branchDone records the outcome of a gather branch.
+func (r *run) branchDone(b *task) {
+	g := b.group
+	if g.finished {
+		return
+	}
+	p := g.parent
+	if !b.ok {
+		g.finished = true
+		r.recycleBranches(g)
+		label := fmt.Sprintf("branch %d", b.index+1)
+		if g.keys != nil {
+			label = "branch " + quoteKey(g.keys[b.index])
+		}
+		msg := fmt.Sprintf("gather: %s failed: %s", label, r.e.errorText(b.err))
+		g.cancel(errors.New(msg))
+		for _, o := range g.branches {
+			r.kill(o, "cancelled: a sibling gather branch failed")
+		}
+		p.waiting = nil
+		r.enqueue(p, []lua.LValue{lua.LNumber(stRaise), lua.LString(msg)}, b.trace)
+		return
+	}
+	if len(b.vals) > 0 {
+		g.results[b.index] = b.vals[0]
+	}
+	g.remaining--
+	if g.remaining > 0 {
+		return
+	}
+	g.finished = true
+	g.cancel(nil)
+	r.recycleBranches(g)
+	p.waiting = nil
+	if g.keys == nil {
+		r.enqueue(p, append([]lua.LValue{lua.LNumber(stOK)}, g.results...), "")
+	} else {
+		tbl := r.L.CreateTable(0, len(g.keys))
+		for i, k := range g.keys {
+			tbl.RawSet(k, g.results[i])
+		}
+		r.enqueue(p, []lua.LValue{lua.LNumber(stOK), tbl}, "")
+	}
+	r.e.releaseSlab(g)
+}
+
+func quoteKey(k lua.LValue) string {
+	if s, ok := k.(lua.LString); ok {
+		return "'" + string(s) + "'"
+	}
+	return k.String()
+}
+
+// sortedKeys returns the keys of a gather table in a stable order.
+func sortedKeys(t *lua.LTable) []lua.LValue {
+	var keys []lua.LValue
+	t.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.Type() != b.Type() {
+			return a.Type() < b.Type()
+		}
+		if an, ok := a.(lua.LNumber); ok {
+			return an < b.(lua.LNumber)
+		}
+		return a.String() < b.String()
+	})
+	return keys
+}
