@@ -221,8 +221,8 @@ func TestBTBlockArgument(t *testing.T) {
 		{"get_hotkey_owner", `bt.get_hotkey_owner("` + bob + `", B)`, alice, charlie},
 		{"does_hotkey_exist", `bt.does_hotkey_exist("` + alice + `", B)`, "false", "true"},
 		{"get_owned_hotkeys", `json.encode(bt.get_owned_hotkeys("` + alice + `", B))`, `["` + bob + `"]`, `["` + bob + `","` + alice + `"]`},
-		{"get_children", `json.encode({bt.get_children("` + bob + `", 7, B)})`, `[true,[[1,"` + alice + `"]],""]`, `[true,{},""]`},
-		{"get_parents", `json.encode(bt.get_parents("` + alice + `", 7, B))`, `[[0.5,"` + bob + `"]]`, `{}`},
+		{"get_children", `json.encode({bt.get_children("` + bob + `", 7, B)})`, `[true,[[1,"` + alice + `"]],""]`, `[true,[],""]`},
+		{"get_parents", `json.encode(bt.get_parents("` + alice + `", 7, B))`, `[[0.5,"` + bob + `"]]`, `[]`},
 		{"get_stake_for_hotkey", `bt.get_stake_for_hotkey("` + bob + `", 7, B)`, "α1.000000000 (subnet 7)", "α2.000000000 (subnet 7)"},
 		{"get_stake_for_hotkey", `bt.get_stake_for_hotkey("` + bob + `", 0, B)`, "τ3.000000000", "τ4.000000000"}, // TAO on the root subnet
 		{"query_identity", `bt.query_identity("` + alice + `", B).name`, "alice", "alicia"},

@@ -60,7 +60,7 @@ func TestRecordedBT(t *testing.T) {
 					a.netuid, s.netuid, type(a.rao), json.encode({a}) == "[" .. tostring(a.rao) .. "]",
 					select(2, pcall(function() return a + t end)):match("cannot add an alpha amount and a Balance %(TAO%)") ~= nil,
 					(a + a).rao == 2 * a.rao
-			end)`, "true true 1 1 number true true true"},
+			end)`, "true true 1 1 userdata true true true"},
 		{"get_all_subnets_info", []string{"get_all_subnets_info"},
 			`local s = bt.get_all_subnets_info() return #s, s[1].netuid, s[2].netuid`, "129 0 1"},
 		{"get_existential_deposit", []string{"get_existential_deposit"},

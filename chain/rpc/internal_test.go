@@ -157,3 +157,29 @@ func TestEncodeFrame(t *testing.T) {
 		})
 	}
 }
+
+// TestLivenessWindowDefaults: a node on this machine gets the long
+// window, any other endpoint among them the short one, and a window the
+// caller sets is kept.
+func TestLivenessWindowDefaults(t *testing.T) {
+	tests := []struct {
+		endpoints []string
+		set, want time.Duration
+	}{
+		{[]string{"ws://127.0.0.1:9944"}, 0, DefaultLoopbackLivenessWindow},
+		{[]string{"ws://localhost:9944", "ws://[::1]:9944", "ws://127.0.0.2:1"}, 0, DefaultLoopbackLivenessWindow},
+		{[]string{"wss://entrypoint-finney.opentensor.ai:443"}, 0, DefaultLivenessWindow},
+		{[]string{"ws://127.0.0.1:9944", "ws://10.0.0.1:9944"}, 0, DefaultLivenessWindow},
+		{[]string{"ws://127.0.0.1:9944"}, 2 * time.Second, 2 * time.Second},
+		{[]string{"wss://node.example:443"}, -1, -1},
+	}
+	for _, tt := range tests {
+		c, err := Config{Endpoints: tt.endpoints, LivenessWindow: tt.set}.normalize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LivenessWindow != tt.want {
+			t.Errorf("%v with %v: window %v, want %v", tt.endpoints, tt.set, c.LivenessWindow, tt.want)
+		}
+	}
+}

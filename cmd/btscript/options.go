@@ -68,6 +68,7 @@ type runOptions struct {
 	replayTest string        // test name inside an SDK recording
 	metadata   metadataFlags // metadata files of an SDK recording
 	archive    string        // archive endpoint for pruned state; "" default, "off" none
+	liveness   time.Duration // rpc liveness window; 0 means rpc's default
 	noCache    bool          // no metadata disk cache
 }
 
@@ -141,6 +142,7 @@ var envNames = map[string]string{
 	"replay":      "BTSCRIPT_REPLAY",
 	"replay-test": "BTSCRIPT_REPLAY_TEST",
 	"archive":     "BTSCRIPT_ARCHIVE",
+	"liveness":    "BTSCRIPT_LIVENESS",
 	"no-cache":    "BTSCRIPT_NO_CACHE",
 }
 
@@ -210,6 +212,7 @@ func addRunFlags(fs *flag.FlagSet, o *runOptions) {
 	fs.StringVar(&o.replayTest, "replay-test", "", "`NAME` of the test to serve from an SDK recording (recorded-rpc.json)")
 	o.metadata.add(fs)
 	fs.StringVar(&o.archive, "archive", "", "archive endpoint `URL` (or network name) that reads of pruned state are retried on; default archive for finney, none for other networks; off turns it off")
+	fs.Var(durationFlag{&o.liveness}, "liveness", "take a connection that sends nothing for `DURATION` for dead, and send again a read unanswered for that long (default 5s, 60s for a node on this machine)")
 	fs.BoolVar(&o.noCache, "no-cache", false, "do not keep metadata on disk between runs")
 }
 

@@ -99,7 +99,7 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 		s.logf("replaying %s (%d recorded answers), no network", o.replay, book.Len())
 		t = record.NewReplayer(book)
 	} else {
-		cfg := rpc.Config{DialTimeout: dialTimeout, Retries: dialRetries}
+		cfg := rpc.Config{DialTimeout: dialTimeout, Retries: dialRetries, LivenessWindow: o.liveness}
 		if o.verbose {
 			cfg.Logger = slog.New(slog.NewTextHandler(&lineWriter{s: s}, &slog.HandlerOptions{
 				Level: slog.LevelDebug,
