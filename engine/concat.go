@@ -41,7 +41,8 @@ var (
 	funcExprType     = reflect.TypeFor[*ast.FunctionExpr]()
 )
 
-// compileChecked parses code and compiles it with checked concatenation.
+// compileChecked parses code and compiles it with checked concatenation
+// and comparison (see compare.go).
 func compileChecked(code, name string) (*lua.FunctionProto, error) {
 	chunk, err := parse.Parse(strings.NewReader(code), name)
 	if err != nil {
@@ -50,13 +51,17 @@ func compileChecked(code, name string) (*lua.FunctionProto, error) {
 	if err := rewriteConcat(reflect.ValueOf(chunk), 0, 0); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	decl := &ast.LocalAssignStmt{Names: []string{concatName}, Exprs: []ast.Expr{&ast.IdentExpr{Value: concatName}}}
+	decl := &ast.LocalAssignStmt{
+		Names: []string{concatName, cmpName},
+		Exprs: []ast.Expr{&ast.IdentExpr{Value: concatName}, &ast.IdentExpr{Value: cmpName}},
+	}
 	chunk = append([]ast.Stmt{decl}, chunk...)
 	return lua.Compile(chunk, name)
 }
 
 // rewriteConcat replaces, in the syntax tree at v, every concatenation by
-// a call of concatName. It stops with an error, leaving the rest, when the
+// a call of concatName and every comparison that can meet an Int by a
+// call of cmpName. It stops with an error, leaving the rest, when the
 // tree is nested deeper than maxSyntaxDepth nodes or maxFunctionDepth
 // functions.
 func rewriteConcat(v reflect.Value, depth, funcs int) error {
@@ -78,8 +83,15 @@ func rewriteConcat(v reflect.Value, depth, funcs int) error {
 		if v.IsNil() {
 			return nil
 		}
-		if c, ok := v.Interface().(*ast.StringConcatOpExpr); ok && v.Type() == exprType && v.CanSet() {
-			v.Set(reflect.ValueOf(concatCall(c)))
+		if v.Type() == exprType && v.CanSet() {
+			switch x := v.Interface().(type) {
+			case *ast.StringConcatOpExpr:
+				v.Set(reflect.ValueOf(concatCall(x)))
+			case *ast.RelationalOpExpr:
+				if call := cmpCall(x); call != nil {
+					v.Set(reflect.ValueOf(call))
+				}
+			}
 		}
 		return rewriteConcat(v.Elem(), depth, funcs)
 	case reflect.Struct:

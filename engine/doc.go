@@ -66,9 +66,11 @@
 // //), and % takes the sign of the divisor, so a == int.div(a, b)*b + a%b.
 // An Int holds at most MaxIntBits bits: a larger result is an error raised
 // before it is computed. *big.Int values from Go become Ints; other Go
-// integers within 2^53 become numbers. gopher-lua follows Lua 5.1: ==
-// between a number and an Int is always false and < raises "attempt to
-// compare number with userdata": compare Ints with Ints (v == int(0)).
+// integers within 2^53 become numbers. Comparisons between a number and
+// an Int are exact: the engine compiles each comparison that could meet
+// an Int as a call (Lua 5.1 alone makes == of different types false and <
+// an error); one with a literal string, nil or boolean stays a VM
+// instruction.
 // Arithmetic on plain numbers is ordinary float arithmetic: adding 1 to the
 // number 2^53 loses precision, use int() first.
 //

@@ -195,6 +195,7 @@ func (e *Engine) init() {
 		e.openFileLoaders(L)
 	}
 	L.SetGlobal(concatName, L.NewFunction(e.concat))
+	L.SetGlobal(cmpName, L.NewFunction(compare))
 
 	e.openStrings(L)
 	L.NewTypeMetatable(ArrayTypeName).RawSetString("__name", lua.LString(ArrayTypeName))
