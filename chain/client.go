@@ -84,6 +84,8 @@ type Client struct {
 	batchMu sync.Mutex
 	batches map[string]*storageBatch
 	noBatch bool // the node refused state_queryStorageAt
+
+	nonces nonces // per-account nonces of submissions
 }
 
 // New returns a client over t. Closing the client closes t.
