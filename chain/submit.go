@@ -361,3 +361,14 @@ func namedDispatchError(md *scale.Metadata, de scale.Value) *DispatchError {
 	}
 	return e
 }
+
+// Call names a runtime call and its arguments, as Submit takes them.
+type Call struct {
+	Pallet, Name string
+	Args         []any
+}
+
+// SubmitCall is Submit of a Call.
+func (c *Client) SubmitCall(ctx context.Context, s Signer, call Call, opts TxOptions) (*Receipt, error) {
+	return c.Submit(ctx, s, call.Pallet, call.Name, call.Args, opts)
+}

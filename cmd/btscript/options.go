@@ -47,6 +47,10 @@ type runOptions struct {
 	replay     string        // answer from this recording instead of a node
 	replayTest string        // test name inside an SDK recording
 	noCache    bool          // no metadata disk cache
+	allowSign  bool          // let scripts make signers and submit
+	dryRun     bool          // build, sign and price transactions, submit none
+	wallet     string        // default wallet of keys.wallet()
+	hotkey     string        // default hotkey of keys.wallet()
 }
 
 // envNames maps each common flag to its environment variable.
@@ -62,6 +66,10 @@ var envNames = map[string]string{
 	"replay":      "BTSCRIPT_REPLAY",
 	"replay-test": "BTSCRIPT_REPLAY_TEST",
 	"no-cache":    "BTSCRIPT_NO_CACHE",
+	"allow-sign":  "BTSCRIPT_ALLOW_SIGN",
+	"dry-run":     "BTSCRIPT_DRY_RUN",
+	"wallet":      "BTSCRIPT_WALLET",
+	"hotkey":      "BTSCRIPT_HOTKEY",
 }
 
 // listFlag collects a repeatable string flag.
@@ -129,6 +137,10 @@ func addRunFlags(fs *flag.FlagSet, o *runOptions) {
 	fs.StringVar(&o.replay, "replay", "", "answer from recording `FILE` instead of a node (no network)")
 	fs.StringVar(&o.replayTest, "replay-test", "", "`NAME` of the test to serve from an SDK recording (recorded-rpc.json)")
 	fs.BoolVar(&o.noCache, "no-cache", false, "do not keep metadata on disk between runs")
+	fs.BoolVar(&o.allowSign, "allow-sign", false, "let the script make signers (keys.*) and submit transactions")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "build, sign and price each transaction, print it to stderr, and submit nothing")
+	fs.StringVar(&o.wallet, "wallet", "", "`NAME` of the wallet keys.wallet() loads (~/.bittensor/wallets/NAME)")
+	fs.StringVar(&o.hotkey, "hotkey", "", "`NAME` of the hotkey keys.wallet() loads (default \"default\")")
 }
 
 // applyEnv sets every flag that was not given on the command line from its
