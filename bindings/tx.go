@@ -128,6 +128,9 @@ func feeText(f *big.Int) string {
 func (b *binder) txModule() *engine.Module {
 	m := engine.NewModule()
 	m.Async("tx", b.chainCall("chain.tx", func(ctx context.Context, args []any) ([]any, error) {
+		if !b.opts.Sign.Allow {
+			return nil, fmt.Errorf("chain.tx: %w", ErrSigningOff)
+		}
 		var opts chain.TxOptions
 		if len(args) == 0 {
 			return nil, argErr("chain.tx", "want (signer, pallet, call, args...) or {signer=, pallet=, call=, args={...}}")

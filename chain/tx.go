@@ -88,7 +88,7 @@ func EncodeCall(md *scale.Metadata, pallet, call string, args []any) ([]byte, er
 		return nil, fmt.Errorf("%w: pallet %s has no call %s (calls: %s)", ErrCall, pallet, call, strings.Join(names, ", "))
 	}
 	var payload any
-	if m, ok := singleMap(args); ok && len(v.Fields) > 0 && v.Fields[0].Name != "" && !(len(v.Fields) == 1 && isMapField(md, v.Fields[0].Type)) {
+	if m, ok := singleMap(args); ok && namesFields(m, v.Fields) {
 		payload = m
 	} else {
 		if len(args) != len(v.Fields) {
@@ -111,11 +111,25 @@ func singleMap(args []any) (map[string]any, bool) {
 	return m, ok
 }
 
-// isMapField reports whether a field's type takes a map itself (a struct),
-// so that a single map argument is that field, not named arguments.
-func isMapField(md *scale.Metadata, id int) bool {
-	t := md.Type(id)
-	return t != nil && t.Def == scale.DefComposite && len(t.Fields) > 1
+// namesFields reports whether every key of m is a field name of the call
+// (and m names at least one), so that one map argument is the call's
+// arguments by name rather than its only argument.
+func namesFields(m map[string]any, fs []scale.Field) bool {
+	if len(m) == 0 {
+		return false
+	}
+	for k := range m {
+		found := false
+		for _, f := range fs {
+			if f.Name != "" && f.Name == k {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func fieldList(md *scale.Metadata, fs []scale.Field) string {

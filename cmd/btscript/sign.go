@@ -19,7 +19,7 @@ func signOptions(s *session) bindings.SignOptions {
 		Wallet:    s.opts.wallet,
 		Hotkey:    s.opts.hotkey,
 		WalletDir: getenv("BTSCRIPT_WALLET_PATH"),
-		Log:       os.Stderr,
+		Log:       s.stderr,
 	}
 	if readline.IsTerminal(int(os.Stdin.Fd())) {
 		o.Prompt = func(what string) ([]byte, error) {
