@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/scale"
 	"golang.org/x/crypto/blake2b"
 )
@@ -205,7 +206,7 @@ func (c *Client) Submit(ctx context.Context, s Signer, pallet, call string, args
 		// The node may have taken it before the answer was lost: read the
 		// nonce again next time rather than guess.
 		a.known = false
-		return nil, fmt.Errorf("tx %s.%s nonce %d: %w: %w", pallet, call, tx.Nonce, ErrRejected, err)
+		return nil, fmt.Errorf("tx %s.%s nonce %d: %w: %s%w", pallet, call, tx.Nonce, ErrRejected, rejection(err), err)
 	}
 	a.next++
 	unlock()
@@ -248,6 +249,52 @@ func (c *Client) Submit(ctx context.Context, s Signer, pallet, call string, args
 			return nil, fmt.Errorf("tx %s.%s nonce %d (%s): %w: %s", pallet, call, tx.Nonce, tx.Hash, ErrDropped, status)
 		}
 	}
+}
+
+// invalidReasons explains the node's reasons for refusing a transaction
+// (error 1010 "Invalid Transaction" / 1011 "Unknown Transaction", data
+// {"invalid": {REASON: ...}}).
+var invalidReasons = map[string]string{
+	"badProof":            "bad signature",
+	"payment":             "the account cannot pay the fee",
+	"stale":               "the nonce was already used",
+	"future":              "the nonce is ahead of the account's",
+	"ancientBirthBlock":   "the era's birth block is too old",
+	"exhaustsResources":   "the block is full",
+	"badMandatory":        "a mandatory dispatch failed",
+	"mandatoryValidation": "a mandatory extrinsic was submitted",
+	"badSigner":           "the signer cannot submit this call",
+	"call":                "the call is not allowed",
+	"custom":              "the runtime refused it with a custom code",
+}
+
+// rejection names the reason of a node's refusal ("invalid transaction:
+// bad signature (badProof): "), or "" when the error is not one.
+func rejection(err error) string {
+	var re *rpc.Error
+	if !errors.As(err, &re) {
+		return ""
+	}
+	// Substrate puts the reason in data; Chopsticks in the message.
+	var d map[string]map[string]json.RawMessage
+	if json.Unmarshal(re.Data, &d) != nil && json.Unmarshal([]byte(re.Message), &d) != nil {
+		return ""
+	}
+	for kind, reasons := range d {
+		for r, detail := range reasons {
+			why := invalidReasons[r]
+			if why == "" {
+				why = r
+			} else {
+				why += " (" + r + ")"
+			}
+			if r == "custom" {
+				why += " " + string(detail)
+			}
+			return kind + " transaction: " + why + ": "
+		}
+	}
+	return ""
 }
 
 // parseStatus reads one author_extrinsicUpdate: a bare status string or
