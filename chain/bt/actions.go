@@ -233,7 +233,7 @@ type Child struct {
 
 // SetChildrenCall is SubtensorModule.set_children of hotkey on netuid,
 // signed by the hotkey's coldkey; proportions become u64 fractions of
-// 2^64-1 as the SDK converts them, and must not sum above 1.
+// 2^64-1 as the SDK converts them (in float64), and must not sum above 1.
 func SetChildrenCall(hotkey string, netuid uint16, children []Child) (chain.Call, error) {
 	if err := checkActionAddress("set_children", "hotkey", hotkey); err != nil {
 		return chain.Call{}, err
@@ -252,11 +252,13 @@ func SetChildrenCall(hotkey string, netuid uint16, children []Child) (chain.Call
 			return chain.Call{}, argErr("set_children", "child %d proportion %v is not within 0..1", i+1, p)
 		}
 		sum += p
-		f, _ := new(big.Float).Mul(big.NewFloat(p), new(big.Float).SetUint64(math.MaxUint64)).Int(nil)
-		if !f.IsUint64() {
-			f.SetUint64(math.MaxUint64)
+		// In float64, as the SDK's float_to_u64 computes it; 1 saturates.
+		f := p * float64(math.MaxUint64)
+		u := uint64(math.MaxUint64)
+		if f < float64(math.MaxUint64) {
+			u = uint64(f)
 		}
-		list[i] = []any{f.Uint64(), ch.Hotkey}
+		list[i] = []any{u, ch.Hotkey}
 	}
 	if sum > 1+1e-9 {
 		return chain.Call{}, argErr("set_children", "proportions sum to %v, above 1", sum)
