@@ -3,6 +3,7 @@ package chain_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/chain/bt"
 	"github.com/btscript/btscript/chain/keys"
 	"github.com/btscript/btscript/devnet"
 	"github.com/btscript/btscript/internal/chaintest"
@@ -158,6 +160,65 @@ func TestSubmitDevnet(t *testing.T) {
 		r, err := c.Submit(ctx, charlie, "Balances", "transfer_keep_alive", []any{dest, 5}, chain.TxOptions{WaitFinalized: true})
 		if err != nil || r.Tx.Nonce != 5 || !r.Finalized {
 			t.Fatalf("submit after dry run: %+v %v", r, err)
+		}
+	})
+
+	t.Run("commit then reveal weights: the runtime accepts our commit hash", func(t *testing.T) {
+		// Commit-reveal on subnet 1 with 5-block epochs (tempo 4) and a
+		// one-block weights rate limit.
+		if err := n.Call(ctx, nil, "dev_setStorage", map[string]any{"SubtensorModule": map[string]any{
+			"CommitRevealWeightsEnabled": []any{[]any{[]any{1}, true}},
+			"Tempo":                      []any{[]any{[]any{1}, 4}},
+			"WeightsSetRateLimit":        []any{[]any{[]any{1}, 1}},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		submit := func(s chain.Signer, call chain.Call, err error) *chain.Receipt {
+			t.Helper()
+			r, err := bt.Submit(ctx, c, s, call, err, chain.TxOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Success {
+				t.Fatalf("%s.%s failed: %v", call.Pallet, call.Name, r.Error)
+			}
+			return r
+		}
+		call, err := bt.BurnedRegisterCall(1, charlie.Address())
+		submit(alice, call, err)
+		v, err := c.Query(ctx, "", "SubtensorModule", "Uids", 1, charlie.Address())
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid64, ok := v.Uint()
+		if !ok {
+			t.Fatalf("charlie has no uid on subnet 1: %v", v)
+		}
+		uid := uint16(uid64)
+		salt := []uint16{7, 8, 9}
+		call, err = bt.CommitWeightsCall(charlie.PublicKey(), 1, salt, []uint16{uid}, []float64{1}, 0)
+		committed := submit(charlie, call, err).BlockNumber
+		epoch := func(b uint64) uint64 { return (b + 2) / 5 }
+		for i := 0; i < 12; i++ {
+			head, err := c.BlockNumber(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if epoch(head+1) == epoch(committed)+1 {
+				break
+			}
+			if err := n.Call(ctx, nil, "dev_newBlock", map[string]any{"count": 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		call, err = bt.RevealWeightsCall(1, []uint16{uid}, []float64{1}, salt, 0)
+		submit(charlie, call, err)
+		w, err := c.Query(ctx, "", "SubtensorModule", "Weights", 1, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(w.AppendJSON(nil)); got != fmt.Sprintf("[[%d,65535]]", uid) {
+			t.Fatalf("Weights(1, %d) = %s", uid, got)
 		}
 	})
 }

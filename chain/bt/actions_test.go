@@ -95,7 +95,10 @@ func TestActionCalls(t *testing.T) {
 		{func() error { _, err := BurnedRegisterCall(1, ""); return err }(), "burned_register: invalid argument: hotkey"},
 		{func() error { _, err := SetChildrenCall(alice, 1, []Child{{0.5, alice}}); return err }(), "child 1 is the parent hotkey itself"},
 		{func() error { _, err := SetChildrenCall(alice, 1, []Child{{1.5, bob}}); return err }(), "child 1 proportion 1.5 is not within 0..1"},
-		{func() error { _, err := ServeAxonCall(1, Axon{IP: big.NewInt(1 << 40), IPType: 4, Port: 1}); return err }(), "ip is not an IPv4 address"},
+		{func() error {
+			_, err := ServeAxonCall(1, Axon{IP: big.NewInt(1 << 40), IPType: 4, Port: 1})
+			return err
+		}(), "ip is not an IPv4 address"},
 		{func() error { _, err := ServeAxonCall(1, Axon{IP: big.NewInt(1), IPType: 5, Port: 1}); return err }(), "ip_type must be 4 or 6"},
 		{func() error { _, err := ServeAxonCall(1, Axon{IP: big.NewInt(1), IPType: 4}); return err }(), "port must be 1..65535"},
 	} {
