@@ -58,6 +58,9 @@ type Options struct {
 	BatchMax int
 	// PageSize is the keys per page of a map query; 0 means DefaultPageSize.
 	PageSize int
+	// WatchTimeout bounds the wait for a submitted transaction's block; 0
+	// means DefaultWatchTimeout.
+	WatchTimeout time.Duration
 }
 
 // Client runs queries over a transport. It is safe for concurrent use.

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/scale"
@@ -64,9 +65,31 @@ type nonces struct {
 }
 
 type accountNonce struct {
-	mu    sync.Mutex // held from taking a nonce until the node accepted the tx
+	// turn is held (a value in it) from taking a nonce until the node
+	// accepted the transaction; a channel so a waiter can give up when its
+	// context ends.
+	turn  chan struct{}
 	next  uint64
 	known bool
+}
+
+// lock takes the account's turn, or fails when ctx ends first.
+func (a *accountNonce) lock(ctx context.Context) error {
+	select {
+	case a.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (a *accountNonce) unlock() { <-a.turn }
+
+// forget makes the next submission read the nonce from the node again.
+func (a *accountNonce) forget() {
+	a.turn <- struct{}{}
+	a.known = false
+	<-a.turn
 }
 
 func (n *nonces) account(pub [32]byte) *accountNonce {
@@ -77,7 +100,7 @@ func (n *nonces) account(pub [32]byte) *accountNonce {
 	}
 	a := n.accs[pub]
 	if a == nil {
-		a = &accountNonce{}
+		a = &accountNonce{turn: make(chan struct{}, 1)}
 		n.accs[pub] = a
 	}
 	return a
@@ -102,9 +125,11 @@ func (c *Client) BuildTx(ctx context.Context, s Signer, pallet, call string, arg
 		return nil, err
 	}
 	a := c.nonces.account(s.PublicKey())
-	a.mu.Lock()
+	if err := a.lock(ctx); err != nil {
+		return nil, fmt.Errorf("tx %s.%s: %w", pallet, call, err)
+	}
 	nonce, known := a.next, a.known
-	a.mu.Unlock()
+	a.unlock()
 	if !known {
 		if nonce, err = c.accountNextIndex(ctx, s.PublicKey()); err != nil {
 			return nil, fmt.Errorf("tx %s.%s: %w", pallet, call, err)
@@ -177,12 +202,14 @@ func (c *Client) Submit(ctx context.Context, s Signer, pallet, call string, args
 		return nil, err
 	}
 	a := c.nonces.account(s.PublicKey())
-	a.mu.Lock()
+	if err := a.lock(ctx); err != nil {
+		return nil, fmt.Errorf("tx %s.%s: waiting for the account's earlier submissions: %w", pallet, call, err)
+	}
 	locked := true
 	unlock := func() {
 		if locked {
 			locked = false
-			a.mu.Unlock()
+			a.unlock()
 		}
 	}
 	defer unlock()
@@ -212,16 +239,19 @@ func (c *Client) Submit(ctx context.Context, s Signer, pallet, call string, args
 	unlock()
 	defer sub.Unsubscribe()
 	r := &Receipt{Tx: tx, EstimatedFee: fee}
+	limit := time.NewTimer(c.watchTimeout())
+	defer limit.Stop()
 	for {
 		var raw json.RawMessage
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("tx %s.%s nonce %d (%s): sent, then %w", pallet, call, tx.Nonce, tx.Hash, ctx.Err())
+		case <-limit.C:
+			a.forget()
+			return nil, fmt.Errorf("tx %s.%s nonce %d (%s): sent, then %w: no block reported it within %v", pallet, call, tx.Nonce, tx.Hash, ErrDropped, c.watchTimeout())
 		case m, ok := <-sub.C():
 			if !ok {
-				a.mu.Lock()
-				a.known = false
-				a.mu.Unlock()
+				a.forget()
 				return nil, fmt.Errorf("tx %s.%s nonce %d (%s): sent, then the watch ended: %w", pallet, call, tx.Nonce, tx.Hash, sub.Err())
 			}
 			raw = m
@@ -243,9 +273,7 @@ func (c *Client) Submit(ctx context.Context, s Signer, pallet, call string, args
 				return r, nil
 			}
 		case "dropped", "invalid", "usurped", "finalityTimeout":
-			a.mu.Lock()
-			a.known = false
-			a.mu.Unlock()
+			a.forget()
 			return nil, fmt.Errorf("tx %s.%s nonce %d (%s): %w: %s", pallet, call, tx.Nonce, tx.Hash, ErrDropped, status)
 		}
 	}
@@ -407,6 +435,18 @@ func namedDispatchError(md *scale.Metadata, de scale.Value) *DispatchError {
 		e.Name += "." + n
 	}
 	return e
+}
+
+// DefaultWatchTimeout bounds the wait for a submitted transaction's block
+// (and finality): past it a mortal transaction of DefaultEraPeriod blocks
+// can no longer be included on a chain of 12-second blocks.
+const DefaultWatchTimeout = 20 * time.Minute
+
+func (c *Client) watchTimeout() time.Duration {
+	if c.opts.WatchTimeout > 0 {
+		return c.opts.WatchTimeout
+	}
+	return DefaultWatchTimeout
 }
 
 // Call names a runtime call and its arguments, as Submit takes them.
