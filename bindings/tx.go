@@ -48,6 +48,9 @@ func txOptions(fn string, v any) (chain.TxOptions, error) {
 	var o chain.TxOptions
 	m, ok := v.(map[string]any)
 	if !ok {
+		if v != nil {
+			return o, argErr(fn, "options must be a table {tip=, period=, immortal=, wait_finalized=}, got %s", describe(v))
+		}
 		return o, nil
 	}
 	for k, x := range m {

@@ -139,7 +139,7 @@ func (c *Client) BuildTx(ctx context.Context, s Signer, pallet, call string, arg
 }
 
 func (c *Client) prepare(ctx context.Context, pallet, call string, args []any, opts TxOptions) (*txContext, []byte, error) {
-	tc, err := c.txContext(ctx, opts)
+	tc, err := c.txContext(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tx %s.%s: %w", pallet, call, err)
 	}

@@ -224,7 +224,7 @@ type txContext struct {
 	birth   string // era birth block hash ("" for immortal: genesis)
 }
 
-func (c *Client) txContext(ctx context.Context, opts TxOptions) (*txContext, error) {
+func (c *Client) txContext(ctx context.Context) (*txContext, error) {
 	at, err := c.Head(ctx)
 	if err != nil {
 		return nil, err

@@ -174,7 +174,6 @@ func FromURI(uri string) (*Signer, error) {
 		if merr != nil {
 			return nil, merr
 		}
-		mini = nil
 		if len(junctions) == 0 {
 			return s, nil
 		}

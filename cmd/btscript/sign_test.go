@@ -312,6 +312,23 @@ return {r = r, same = chain.query("System", "Account", "`+bob+`").data.free == n
 		}
 	})
 
+	t.Run("chain.tx with a tip, waiting for finality", func(t *testing.T) {
+		r := run(t, []string{"--allow-sign", "--json"}, `
+local alice = keys.from_uri('//Alice')
+return chain.tx{signer = alice, pallet = "Balances", call = "transfer_keep_alive",
+                args = {{Id = "`+bob+`"}, 5}, tip = bt.balance(11), wait_finalized = true}`)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		doc := decodeJSON(t, r.stdout)
+		if doc["success"] != true || doc["finalized"] != true {
+			t.Fatalf("receipt: %v", doc)
+		}
+		if fee, est := bigOf(t, doc["fee"]), bigOf(t, doc["estimated_fee"]); fee.Cmp(new(big.Int).Add(est, big.NewInt(11))) != 0 {
+			t.Errorf("fee %s, estimate %s, tip 11", fee, est)
+		}
+	})
+
 	t.Run("arguments are checked before signing", func(t *testing.T) {
 		for _, c := range []struct{ expr, want string }{
 			{"bt.transfer('x', '" + bob + "', bt.tao('1'))", "transfer: argument 1 must be a signer"},
@@ -326,6 +343,9 @@ return {r = r, same = chain.query("System", "Account", "`+bob+`").data.free == n
 			{"bt.serve_axon(a, 1, {ip = '1.2.3', port = 8091})", "serve_axon: ip \"1.2.3\" is not an IP address"},
 			{"chain.tx(a, 'Balances', 'transfer_keep_alive', {Id = '" + bob + "'})", "Balances.transfer_keep_alive takes 2 arguments (dest: MultiAddress<AccountId32, ()>, value: Compact<u64>), got 1"},
 			{"chain.tx(a, 'Balances', 'transfer_nope')", "pallet Balances has no call transfer_nope"},
+			{"chain.tx{signer = a, pallet = 'Balances', call = 'transfer_keep_alive', args = {}, tip = 5}", "chain.tx: tip must be a Balance, got 5"},
+			{"bt.transfer(a, '" + bob + "', bt.tao('1'), true, 'fast')", "transfer: options must be a table {tip=, period=, immortal=, wait_finalized=}, got 'fast'"},
+			{"bt.transfer(a, '" + bob + "', bt.tao('1'), true, {speed = 1})", "transfer: unknown option speed"},
 		} {
 			r := run(t, []string{"--allow-sign"}, "local a = keys.from_uri('//Alice')\nlocal x = "+c.expr+"\nreturn 1")
 			if r.code != 1 || !strings.Contains(r.stderr, c.want) {
