@@ -112,6 +112,8 @@ local out = {}
 out.tostring = tostring(a)
 out.address = a.address
 out.format = string.format("%s|%q", tostring(a), tostring(a))
+out.format_raw = {pcall(string.format, "%s %q %d %x", a, a, a, a)}
+out.format_s = string.format("%s", a)
 out.json = {pcall(json.encode, a)}
 out.json_table = {pcall(json.encode, {signer = a})}
 out.pairs = {pcall(pairs, a)}
@@ -138,6 +140,9 @@ return out`)
 			if ok := path(t, doc, k, 0); ok != false {
 				t.Errorf("%s succeeded: %v", k, doc[k])
 			}
+		}
+		if s, _ := doc["format_s"].(string); !strings.HasPrefix(s, "userdata: 0x") {
+			t.Errorf("string.format %%s of a signer: %q", s)
 		}
 		if f, ok := doc["fields"].(map[string]any); ok && len(f) > 0 {
 			t.Errorf("fields readable: %v", f)
