@@ -10,6 +10,7 @@ import (
 	"github.com/btscript/btscript/chain/bt"
 	"github.com/btscript/btscript/chain/keys"
 	"github.com/btscript/btscript/engine"
+	"github.com/btscript/btscript/scale"
 )
 
 // receiptValue is a receipt for Lua: a table of its fields.
@@ -167,7 +168,52 @@ func (b *binder) txModule() *engine.Module {
 		}
 		return b.submit(ctx, "chain.tx", s, chain.Call{Pallet: pallet, Name: call, Args: args[3:]}, opts)
 	}))
+	// chain.fee(signer or address, pallet, call, args...): the fee, with
+	// no secret needed, so no --allow-sign either.
+	m.Async("fee", b.chainCall("chain.fee", func(ctx context.Context, args []any) ([]any, error) {
+		from, err := accountArg("chain.fee", args, 0)
+		if err != nil {
+			return nil, err
+		}
+		pallet, err := stringArg("chain.fee", "pallet", args, 1)
+		if err != nil {
+			return nil, err
+		}
+		call, err := stringArg("chain.fee", "call", args, 2)
+		if err != nil {
+			return nil, err
+		}
+		return b.fee(ctx, "chain.fee", from, chain.Call{Pallet: pallet, Name: call, Args: args[3:]})
+	}))
 	return m
+}
+
+// accountArg reads argument i as a signer or an SS58 address, giving its
+// public key.
+func accountArg(fn string, args []any, i int) ([32]byte, error) {
+	if i < len(args) {
+		if s, ok := args[i].(*keys.Signer); ok {
+			return s.PublicKey(), nil
+		}
+	}
+	addr, err := addressArg(fn, "account", args, i)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	pub, _, _ := scale.SS58Decode(addr)
+	return [32]byte(pub), nil
+}
+
+// fee prices call for the account as a Balance.
+func (b *binder) fee(ctx context.Context, fn string, from [32]byte, call chain.Call) ([]any, error) {
+	f, err := b.c.EstimateFee(ctx, from, call.Pallet, call.Name, goArgs(call.Args), chain.TxOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
+	}
+	if !f.IsUint64() {
+		return []any{f}, nil
+	}
+	return []any{Balance(f.Uint64())}, nil
 }
 
 // balanceArg reads argument i as a Balance.
@@ -280,6 +326,34 @@ func (b *binder) btActions() *engine.Module {
 		}))
 	}
 	var none chain.TxOptions
+	// bt.get_transfer_fee(signer or address, dest, amount[, keep_alive]):
+	// the SDK's fee of a transfer, no secret needed.
+	m.Async("get_transfer_fee", b.chainCall("bt.get_transfer_fee", func(ctx context.Context, args []any) ([]any, error) {
+		const fn = "get_transfer_fee"
+		from, err := accountArg(fn, args, 0)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := addressArg(fn, "dest", args, 1)
+		if err != nil {
+			return nil, err
+		}
+		amount, err := balanceArg(fn, "amount", args, 2)
+		if err != nil {
+			return nil, err
+		}
+		keepAlive := true
+		if len(args) > 3 {
+			if k, ok := args[3].(bool); ok {
+				keepAlive = k
+			}
+		}
+		call, err := bt.TransferCall(dest, amount, keepAlive)
+		if err != nil {
+			return nil, err
+		}
+		return b.fee(ctx, fn, from, call)
+	}))
 	add("transfer", 3, func(_ *keys.Signer, args []any) (chain.Call, chain.TxOptions, error) {
 		dest, err := addressArg("transfer", "dest", args, 1)
 		if err != nil {

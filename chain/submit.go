@@ -459,3 +459,27 @@ type Call struct {
 func (c *Client) SubmitCall(ctx context.Context, s Signer, call Call, opts TxOptions) (*Receipt, error) {
 	return c.Submit(ctx, s, call.Pallet, call.Name, call.Args, opts)
 }
+
+// unsigned stands in for a signer when only the fee is wanted: it has the
+// account's public key and signs with zeros, which query_info does not
+// check (the fee depends on the call, the length and the weight only).
+type unsigned [32]byte
+
+func (u unsigned) PublicKey() [32]byte           { return u }
+func (u unsigned) Sign([]byte) ([64]byte, error) { return [64]byte{}, nil }
+
+// EstimateFee returns what pallet.call with args would cost the account
+// with public key from (query_info's partial_fee, in rao, tip excluded),
+// without any secret: the extrinsic priced carries a zero signature and is
+// never submitted.
+func (c *Client) EstimateFee(ctx context.Context, from [32]byte, pallet, call string, args []any, opts TxOptions) (*big.Int, error) {
+	tx, err := c.BuildTx(ctx, unsigned(from), pallet, call, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	fee, _, err := c.QueryFee(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("tx %s.%s: %w", pallet, call, err)
+	}
+	return fee, nil
+}

@@ -105,6 +105,20 @@ func TestSigning(t *testing.T) {
 		}
 	})
 
+	t.Run("fees need no signing", func(t *testing.T) {
+		r := run(t, []string{"--json"}, `return {bt.get_transfer_fee("`+alice+`", "`+bob+`", bt.tao('1'))}`)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		if !strings.HasPrefix(r.stdout, "[13") {
+			t.Errorf("fee %s", r.stdout)
+		}
+		r = run(t, nil, `return chain.fee("x", "Balances", "transfer_keep_alive")`)
+		if r.code != 1 || !strings.Contains(r.stderr, "chain.fee: account: invalid SS58 address 'x'") {
+			t.Errorf("bad account: %d %s", r.code, r.stderr)
+		}
+	})
+
 	t.Run("a signer's secret cannot be read from Lua", func(t *testing.T) {
 		r := run(t, []string{"--allow-sign", "--json"}, `
 local a = keys.from_uri('//Alice')
@@ -155,9 +169,11 @@ local BOB = "`+bob+`"
 local alice = keys.from_uri('//Alice')
 local b0 = bt.get_balances(alice.address, BOB)
 local nonce0 = chain.query("System", "Account", alice.address).nonce
+local quoted = bt.get_transfer_fee(alice.address, BOB, bt.tao('1.5'))
+local quoted2 = chain.fee(alice, "Balances", "transfer_keep_alive", {Id = BOB}, bt.tao('1.5'))
 local r = bt.transfer(alice, BOB, bt.tao('1.5'))
 local b1 = bt.get_balances(alice.address, BOB)
-return {receipt = r, alice0 = b0[alice.address], alice1 = b1[alice.address], bob0 = b0[BOB], bob1 = b1[BOB],
+return {receipt = r, quoted = quoted, quoted2 = quoted2, alice0 = b0[alice.address], alice1 = b1[alice.address], bob0 = b0[BOB], bob1 = b1[BOB],
         nonce0 = nonce0, nonce1 = chain.query("System", "Account", alice.address).nonce}`)
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -170,6 +186,9 @@ return {receipt = r, alice0 = b0[alice.address], alice1 = b1[alice.address], bob
 		fee, est := bigOf(t, rc["fee"]), bigOf(t, rc["estimated_fee"])
 		if fee.Sign() <= 0 || fee.Cmp(est) != 0 {
 			t.Errorf("fee paid %s, query_info %s", fee, est)
+		}
+		if q, q2 := bigOf(t, doc["quoted"]), bigOf(t, doc["quoted2"]); q.Cmp(fee) != 0 || q2.Cmp(fee) != 0 {
+			t.Errorf("get_transfer_fee %s, chain.fee %s, paid %s", q, q2, fee)
 		}
 		amount := big.NewInt(1_500_000_000)
 		if d := new(big.Int).Sub(bigOf(t, doc["bob1"]), bigOf(t, doc["bob0"])); d.Cmp(amount) != 0 {
