@@ -143,12 +143,24 @@ func readRegular(path string) ([]byte, error) {
 	return data, nil
 }
 
+// ErrMemory is the error of decrypting a coldkey in a process whose
+// address space is capped (ulimit -v) below what Argon2 needs: the Go
+// runtime would otherwise stop the process outright.
+var ErrMemory = errors.New("not enough memory to decrypt the coldkey")
+
+// argonHeadroom is what the derivation maps beyond its 512 MiB table.
+const argonHeadroom = 64 << 20
+
 // KeyfileKey derives the secretbox key of an encrypted keyfile from a
 // password, as the SDK does. It takes about a second and 512 MiB.
-func KeyfileKey(password []byte) *[32]byte {
+func KeyfileKey(password []byte) (*[32]byte, error) {
+	need := uint64(argonMemoryKiB)<<10 + argonHeadroom
+	if left, limited := addressSpaceLeft(); limited && left < need {
+		return nil, fmt.Errorf("%w: Argon2i as the SDK uses it needs %d MiB, and the address-space limit (ulimit -v) leaves %d MiB", ErrMemory, need>>20, left>>20)
+	}
 	var k [32]byte
 	copy(k[:], argon2.Key(password, naclSalt, argonTime, argonMemoryKiB, 1, 32))
-	return &k
+	return &k, nil
 }
 
 // DecryptKeyfile opens "$NACL" keyfile data with password.
@@ -159,7 +171,11 @@ func DecryptKeyfile(data, password []byte) ([]byte, error) {
 	}
 	var nonce [24]byte
 	copy(nonce[:], body)
-	out, ok := secretbox.Open(nil, body[24:], &nonce, KeyfileKey(password))
+	key, err := KeyfileKey(password)
+	if err != nil {
+		return nil, err
+	}
+	out, ok := secretbox.Open(nil, body[24:], &nonce, key)
 	if !ok {
 		return nil, ErrWrongPassword
 	}
