@@ -318,6 +318,34 @@ return {stake = stake, total0 = total0, total1 = total1, share0 = share0, share1
 		}
 	})
 
+	t.Run("remove_stake, move_stake and serve_axon on subnet 1", func(t *testing.T) {
+		r := run(t, []string{"--allow-sign", "--json"}, `
+local alice, charlie = keys.from_uri('//Alice'), keys.from_uri('//Charlie')
+local hk = chain.query("SubtensorModule", "Keys", 1, 0)
+local removed = bt.unstake(alice, 1, hk, bt.balance(1000000000))   -- netuid first, as newer SDKs
+local moved = bt.move_stake(alice, hk, 1, charlie.address, 1, bt.balance(1000000000))
+local served = bt.serve_axon(charlie, 1, {ip = "1.2.3.4", port = 8091, version = 7})
+return {removed = removed, moved = moved, served = served,
+        moved_share = chain.query("SubtensorModule", "Alpha", charlie.address, alice.address, 1),
+        axon = chain.query("SubtensorModule", "Axons", 1, charlie.address)}`)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		doc := decodeJSON(t, r.stdout)
+		for _, k := range []string{"removed", "moved", "served"} {
+			if path(t, doc, k, "success") != true {
+				t.Fatalf("%s: %v", k, doc[k])
+			}
+		}
+		if bigOf(t, doc["moved_share"]).Sign() <= 0 {
+			t.Errorf("Alpha(Charlie, Alice, 1) after the move = %v", doc["moved_share"])
+		}
+		axon := doc["axon"].(map[string]any)
+		if jsonText(axon["ip"]) != "16909060" || jsonText(axon["port"]) != "8091" || jsonText(axon["version"]) != "7" || jsonText(axon["ip_type"]) != "4" {
+			t.Errorf("Axons(1, Charlie) = %v", axon)
+		}
+	})
+
 	t.Run("dry run signs and prices, submits nothing", func(t *testing.T) {
 		r := run(t, []string{"--allow-sign", "--dry-run", "--json"}, `
 local alice = keys.from_uri('//Alice')
@@ -360,6 +388,7 @@ return chain.tx{signer = alice, pallet = "Balances", call = "transfer_keep_alive
 			{"bt.transfer(a, '" + bob + "', 1.5)", "transfer: amount must be a Balance (bt.tao('1.5') or bt.balance(rao)), got 1.5"},
 			{"bt.transfer(a, '" + bob + "', bt.balance(0))", "transfer: invalid argument: amount must be more than zero"},
 			{"bt.add_stake(a, '" + bob + "', 70000, bt.tao('1'))", "add_stake: netuid must be an integer 0..65535, got 70000"},
+			{"bt.add_stake(a, 1, 'nope', bt.tao('1'))", "add_stake: hotkey: invalid SS58 address 'nope'"},
 			{"bt.set_weights(a, 1, {1, 1}, {0.5, 0.5})", "set_weights: invalid argument: uid 1 appears twice"},
 			{"bt.set_weights(a, 1, {1}, {0, 1})", "set_weights: invalid argument: uids and weights differ in length (1 and 2)"},
 			{"bt.set_weights(a, 1, {1}, {0})", "set_weights: invalid argument: every weight is zero"},
