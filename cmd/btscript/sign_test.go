@@ -318,27 +318,33 @@ return {stake = stake, total0 = total0, total1 = total1, share0 = share0, share1
 		}
 	})
 
-	t.Run("remove_stake, move_stake and serve_axon on subnet 1", func(t *testing.T) {
+	t.Run("remove_stake, move_stake, serve_axon and set_children on subnet 1", func(t *testing.T) {
 		r := run(t, []string{"--allow-sign", "--json"}, `
 local alice, charlie = keys.from_uri('//Alice'), keys.from_uri('//Charlie')
 local hk = chain.query("SubtensorModule", "Keys", 1, 0)
 local removed = bt.unstake(alice, 1, hk, bt.balance(1000000000))   -- netuid first, as newer SDKs
 local moved = bt.move_stake(alice, hk, 1, charlie.address, 1, bt.balance(1000000000))
 local served = bt.serve_axon(charlie, 1, {ip = "1.2.3.4", port = 8091, version = 7})
-return {removed = removed, moved = moved, served = served,
+local children = bt.set_children(alice, charlie.address, 1, {{0.5, "`+dave+`"}})
+local kids = chain.query("SubtensorModule", "ChildKeys", charlie.address, 1)
+return {removed = removed, moved = moved, served = served, children = children, kids = kids,
         moved_share = chain.query("SubtensorModule", "Alpha", charlie.address, alice.address, 1),
         axon = chain.query("SubtensorModule", "Axons", 1, charlie.address)}`)
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
 		doc := decodeJSON(t, r.stdout)
-		for _, k := range []string{"removed", "moved", "served"} {
+		for _, k := range []string{"removed", "moved", "served", "children"} {
 			if path(t, doc, k, "success") != true {
 				t.Fatalf("%s: %v", k, doc[k])
 			}
 		}
 		if bigOf(t, doc["moved_share"]).Sign() <= 0 {
 			t.Errorf("Alpha(Charlie, Alice, 1) after the move = %v", doc["moved_share"])
+		}
+		// Half of 2^64-1, as the SDK's float conversion gives it, to Dave.
+		if got := fmt.Sprint(jsonText(path(t, doc, "kids", 0, 0)), " ", path(t, doc, "kids", 0, 1)); got != "9223372036854775808 "+dave {
+			t.Errorf("ChildKeys(Charlie, 1) = %v", doc["kids"])
 		}
 		axon := doc["axon"].(map[string]any)
 		if jsonText(axon["ip"]) != "16909060" || jsonText(axon["port"]) != "8091" || jsonText(axon["version"]) != "7" || jsonText(axon["ip_type"]) != "4" {
