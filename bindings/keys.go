@@ -71,6 +71,10 @@ func openSigner(L *lua.LState) {
 	}))
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		s := signer(L)
+		if s == nil {
+			L.Push(lua.LNil)
+			return 1
+		}
 		switch L.Get(2).String() {
 		case "address", "ss58_address":
 			L.Push(lua.LString(s.Address()))
