@@ -37,6 +37,9 @@ type Options struct {
 	// once. The iterators of chain.query_map, heads and watch are not
 	// reported: waiting is what they are for.
 	Calls func(what string) (done func())
+	// Sign says whether and how scripts may sign (the keys module,
+	// chain.tx and the bt actions); the zero value refuses.
+	Sign SignOptions
 }
 
 // binder holds what the module functions share.
@@ -54,7 +57,7 @@ func Install(e *engine.Engine, c *chain.Client, opts Options) error {
 		opts.MapBuffer = DefaultMapBuffer
 	}
 	b := &binder{e: e, c: c, opts: opts}
-	if err := e.Do(func(L *lua.LState) error { openBalance(L); openAlpha(L); return nil }); err != nil {
+	if err := e.Do(func(L *lua.LState) error { openBalance(L); openAlpha(L); openSigner(L); return nil }); err != nil {
 		return err
 	}
 	mods := []struct {
@@ -65,6 +68,9 @@ func Install(e *engine.Engine, c *chain.Client, opts Options) error {
 		{"bt", b.btModule()},
 		{"json", jsonModule()},
 		{"ss58", ss58Module()},
+		{"keys", b.keysModule()},
+		{"chain", b.txModule()},
+		{"bt", b.btActions()},
 	}
 	for _, m := range mods {
 		if err := e.RegisterModule(m.name, m.m); err != nil {

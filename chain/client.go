@@ -58,6 +58,9 @@ type Options struct {
 	BatchMax int
 	// PageSize is the keys per page of a map query; 0 means DefaultPageSize.
 	PageSize int
+	// WatchTimeout bounds the wait for a submitted transaction's block; 0
+	// means DefaultWatchTimeout.
+	WatchTimeout time.Duration
 }
 
 // Client runs queries over a transport. It is safe for concurrent use.
@@ -84,6 +87,8 @@ type Client struct {
 	batchMu sync.Mutex
 	batches map[string]*storageBatch
 	noBatch bool // the node refused state_queryStorageAt
+
+	nonces nonces // per-account nonces of submissions
 }
 
 // New returns a client over t. Closing the client closes t.

@@ -96,3 +96,9 @@ func (m *Metadata) DecodeExtrinsic(b []byte) (Extrinsic, error) {
 	}
 	return x, nil
 }
+
+// ExtrinsicTypes returns the type ids of an extrinsic's address, call
+// (the outer call enum), signature and signed extension data.
+func (m *Metadata) ExtrinsicTypes() (addr, call, sig, extra int, err error) {
+	return m.extrinsicTypes()
+}

@@ -242,8 +242,9 @@ func OwnedHotkeys(ctx context.Context, c *chain.Client, at, coldkey string) ([]s
 	return out, nil
 }
 
-// Child is one entry of a hotkey's children or parents: the proportion
-// (the chain's u64 over 2^64−1, as the SDK normalizes it) and the hotkey.
+// Child is one entry of a hotkey's children or parents, as read or as
+// SetChildrenCall sets them: the proportion of the parent's stake (0..1;
+// the chain's u64 over 2^64−1, as the SDK normalizes it) and the hotkey.
 type Child struct {
 	Proportion float64
 	Hotkey     string

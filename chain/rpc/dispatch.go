@@ -174,6 +174,13 @@ func (c *Client) teardown(cause error) {
 	clear(c.byKey)
 	for s := range c.subs {
 		s.serverKey, s.serverID = "", nil
+		if nonIdempotent[s.method] {
+			// Renewing would send the extrinsic again: end the watch and
+			// let the caller look for it on chain.
+			c.detach(s)
+			s.end(fmt.Errorf("rpc %s: connection lost while watching; the extrinsic was not sent again: %w", s.method, err))
+			continue
+		}
 		if !s.resubscribing {
 			s.resubscribing = true
 			c.wg.Add(1)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/internal/rpctest"
@@ -224,5 +226,44 @@ func TestNewSubscription(t *testing.T) {
 	feed2.End(nil)
 	if _, ok := <-s2.C(); ok || !errors.Is(s2.Err(), rpc.ErrSubscriptionClosed) {
 		t.Fatal("End did not close")
+	}
+}
+
+// TestSubmissionWatchIsNotRenewed: renewing author_submitAndWatchExtrinsic
+// after a lost connection would send the extrinsic again, so the watch ends
+// with an error instead and the node sees one submission.
+func TestSubmissionWatchIsNotRenewed(t *testing.T) {
+	src := newHeads()
+	h := src.handler()
+	h.Subscriptions["author_submitAndWatchExtrinsic"] = rpctest.Sub{
+		Notification: "author_extrinsicUpdate",
+		Unsubscribe:  "author_unwatchExtrinsic",
+		Run: func(ctx context.Context, _ json.RawMessage, notify func(any) error) {
+			notify("ready")
+			<-ctx.Done()
+		},
+	}
+	srv := rpctest.New(h, rpctest.Options{})
+	defer srv.Close()
+	c := newClient(t, fastRetries(rpc.Config{Endpoints: []string{srv.URL()}}))
+	s, err := c.Subscribe(ctxFor(t), "author_submitAndWatchExtrinsic", "author_unwatchExtrinsic", "0x00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := <-s.C(); string(raw) != `"ready"` {
+		t.Fatalf("first update %s", raw)
+	}
+	srv.DropConnections()
+	select {
+	case <-s.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the watch was renewed after the lost connection (submissions: %d)", srv.Stats().ByMethod["author_submitAndWatchExtrinsic"])
+	}
+	if err := s.Err(); !errors.Is(err, rpc.ErrConnectionLost) || !strings.Contains(err.Error(), "the extrinsic was not sent again") {
+		t.Fatalf("Err = %v", err)
+	}
+	echoInt(t, ctxFor(t), c, 1) // the client reconnects for other calls
+	if n := srv.Stats().ByMethod["author_submitAndWatchExtrinsic"]; n != 1 {
+		t.Fatalf("the extrinsic was submitted %d times", n)
 	}
 }

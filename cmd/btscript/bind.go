@@ -14,7 +14,7 @@ func newPinner(c *chain.Client) engine.Pinner { return bindings.NewPinner(c) }
 // session's engine, with a progress line for long map walks and slow calls
 // when stderr is a terminal.
 func installBindings(s *session) error {
-	opts := bindings.Options{}
+	opts := bindings.Options{Sign: signOptions(s)}
 	if s.progress != nil {
 		opts.Progress = s.progress.update
 		opts.Calls = s.progress.call

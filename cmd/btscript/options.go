@@ -70,6 +70,10 @@ type runOptions struct {
 	archive    string        // archive endpoint for pruned state; "" default, "off" none
 	liveness   time.Duration // rpc liveness window; 0 means rpc's default
 	noCache    bool          // no metadata disk cache
+	allowSign  bool          // let scripts make signers and submit
+	dryRun     bool          // build, sign and price transactions, submit none
+	wallet     string        // default wallet of keys.wallet()
+	hotkey     string        // default hotkey of keys.wallet()
 }
 
 // metadataFlags name the metadata files an SDK recording is served with:
@@ -144,6 +148,10 @@ var envNames = map[string]string{
 	"archive":     "BTSCRIPT_ARCHIVE",
 	"liveness":    "BTSCRIPT_LIVENESS",
 	"no-cache":    "BTSCRIPT_NO_CACHE",
+	"allow-sign":  "BTSCRIPT_ALLOW_SIGN",
+	"dry-run":     "BTSCRIPT_DRY_RUN",
+	"wallet":      "BTSCRIPT_WALLET",
+	"hotkey":      "BTSCRIPT_HOTKEY",
 }
 
 // listFlag collects a repeatable string flag.
@@ -214,6 +222,10 @@ func addRunFlags(fs *flag.FlagSet, o *runOptions) {
 	fs.StringVar(&o.archive, "archive", "", "archive endpoint `URL` (or network name) that reads of pruned state are retried on; default archive for finney, none for other networks; off turns it off")
 	fs.Var(durationFlag{&o.liveness}, "liveness", "take a connection that sends nothing for `DURATION` for dead, and send again a read unanswered for that long (default 5s, 60s for a node on this machine)")
 	fs.BoolVar(&o.noCache, "no-cache", false, "do not keep metadata on disk between runs")
+	fs.BoolVar(&o.allowSign, "allow-sign", false, "let the script make signers (keys.*) and submit transactions")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "build, sign and price each transaction, print it to stderr, and submit nothing")
+	fs.StringVar(&o.wallet, "wallet", "", "`NAME` of the wallet keys.wallet() loads (~/.bittensor/wallets/NAME)")
+	fs.StringVar(&o.hotkey, "hotkey", "", "`NAME` of the hotkey keys.wallet() loads (default \"default\")")
 }
 
 // applyEnv sets every flag that was not given on the command line from its

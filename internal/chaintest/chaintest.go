@@ -44,6 +44,18 @@ func (c *Calls) Call(ctx context.Context, method string, params ...any) (json.Ra
 	return c.Transport.Call(ctx, method, params...)
 }
 
+// Subscribe notes the subscription under its method, then opens it.
+func (c *Calls) Subscribe(ctx context.Context, method, unsubscribe string, params ...any) (*rpc.Subscription, error) {
+	c.mu.Lock()
+	if c.counts == nil {
+		c.counts = map[string]int{}
+		c.params = map[string][]any{}
+	}
+	c.counts[method]++
+	c.mu.Unlock()
+	return c.Transport.Subscribe(ctx, method, unsubscribe, params...)
+}
+
 // Count returns how many calls of method were made.
 func (c *Calls) Count(method string) int {
 	c.mu.Lock()
