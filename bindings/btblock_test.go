@@ -45,7 +45,21 @@ func TestBTBadArgumentCount(t *testing.T) {
 	if len(names) < 60 {
 		t.Fatalf("bt has %d read helpers: %v", len(names), names)
 	}
+	// The actions refuse before reading their arguments when signing is
+	// off, and check them first when it is on.
+	signing := newEngine(t, en.c, bindings.Options{Sign: bindings.SignOptions{Allow: true}})
 	for _, name := range names {
+		if btActions[name] {
+			msg := en.evalErr(t, fmt.Sprintf(`return bt.%s(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)`, name))
+			if !strings.Contains(msg, name+": signing is off") {
+				t.Errorf("bt.%s without --allow-sign: %q", name, msg)
+			}
+			msg = signing.evalErr(t, fmt.Sprintf(`return bt.%s(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)`, name))
+			if !strings.Contains(msg, "bt."+name+": takes at most ") || !strings.Contains(msg, "(usage: bt."+name+"(") {
+				t.Errorf("bt.%s with 10 arguments: %q does not name the helper and its usage", name, msg)
+			}
+			continue
+		}
 		msg := en.evalErr(t, fmt.Sprintf(`return bt.%s(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)`, name))
 		if !strings.Contains(msg, "bt."+name+": ") || !strings.Contains(msg, "(usage: bt."+name+"(") {
 			t.Errorf("bt.%s with 10 arguments: %q does not name the helper and its usage", name, msg)
@@ -282,6 +296,9 @@ func TestBTBlockArgument(t *testing.T) {
 		for name := range notReadAtBlock {
 			covered[name] = true
 		}
+		for name := range btActions {
+			covered[name] = true
+		}
 		var missing []string
 		for _, name := range btNames(t, en) {
 			if !covered[name] {
@@ -295,8 +312,17 @@ func TestBTBlockArgument(t *testing.T) {
 	})
 }
 
+// btActions are the bt functions that sign and submit: they read nothing
+// at a block (TestSigning runs each on the devnet).
+var btActions = map[string]bool{
+	"transfer": true, "add_stake": true, "remove_stake": true, "unstake": true, "move_stake": true,
+	"burned_register": true, "set_weights": true, "commit_weights": true, "reveal_weights": true,
+	"serve_axon": true, "set_children": true,
+}
+
 // notReadAtBlock are the helpers no test reads at a given block, and why.
 var notReadAtBlock = map[string]string{
+	"get_transfer_fee": "prices a transfer at the head, as the SDK does",
 	"get_current_block": "takes no block (the SDK's has none): a block argument is an error",
 	// Runtime APIs that the devnet's runtime (spec 218) declares without
 	// types and that the finney recordings do not hold.

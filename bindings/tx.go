@@ -281,6 +281,28 @@ func hotkeyNetuid(fn string, args []any, i int) (string, uint16, error) {
 	return hk, netuid, err
 }
 
+// actionUsage is how each bt action is called, for argument errors.
+var actionUsage = map[string]string{
+	"get_transfer_fee": "signer or address, dest, amount[, keep_alive]",
+	"transfer":         "signer, dest, amount[, keep_alive[, options]]",
+	"add_stake":        "signer, hotkey, netuid, amount[, options]",
+	"remove_stake":     "signer, hotkey, netuid, amount[, options]",
+	"unstake":          "signer, hotkey, netuid, amount[, options]",
+	"move_stake":       "signer, origin_hotkey, origin_netuid, destination_hotkey, destination_netuid, amount[, options]",
+	"burned_register":  "coldkey_signer, netuid, hotkey[, options]",
+	"set_weights":      "hotkey_signer, netuid, uids, weights[, version_key[, options]]",
+	"commit_weights":   "hotkey_signer, netuid, salt, uids, weights[, version_key[, options]]",
+	"reveal_weights":   "hotkey_signer, netuid, uids, weights, salt[, version_key[, options]]",
+	"serve_axon":       "hotkey_signer, netuid, axon[, options]",
+	"set_children":     "coldkey_signer, hotkey, netuid, children[, options]",
+}
+
+// actionArity is the error of a bt action called with too many arguments,
+// in the words of the read helpers' errors.
+func actionArity(fn string, most, got int) error {
+	return fmt.Errorf("bt.%s: takes at most %d arguments, got %d (usage: bt.%s(%s))", fn, most, got, fn, actionUsage[fn])
+}
+
 // btActions adds the bt functions that sign: the SDK's names and argument
 // orders, with a signer in place of the SDK's wallet.
 func (b *binder) btActions() *engine.Module {
@@ -291,6 +313,9 @@ func (b *binder) btActions() *engine.Module {
 		m.Async(name, b.chainCall("bt."+name, func(ctx context.Context, args []any) ([]any, error) {
 			if !b.opts.Sign.Allow {
 				return nil, fmt.Errorf("%s: %w", fn, ErrSigningOff)
+			}
+			if len(args) > nargs+2 {
+				return nil, actionArity(fn, nargs+2, len(args))
 			}
 			s, err := signerArg(fn, args, 0)
 			if err != nil {
@@ -313,6 +338,9 @@ func (b *binder) btActions() *engine.Module {
 	// the SDK's fee of a transfer, no secret needed.
 	m.Async("get_transfer_fee", b.chainCall("bt.get_transfer_fee", func(ctx context.Context, args []any) ([]any, error) {
 		const fn = "get_transfer_fee"
+		if len(args) > 4 {
+			return nil, actionArity(fn, 4, len(args))
+		}
 		from, err := accountArg(fn, args, 0)
 		if err != nil {
 			return nil, err
@@ -326,10 +354,12 @@ func (b *binder) btActions() *engine.Module {
 			return nil, err
 		}
 		keepAlive := true
-		if len(args) > 3 {
-			if k, ok := args[3].(bool); ok {
-				keepAlive = k
+		if len(args) > 3 && args[3] != nil {
+			k, ok := args[3].(bool)
+			if !ok {
+				return nil, argErr(fn, "keep_alive must be true or false, got %s", describe(args[3]))
 			}
+			keepAlive = k
 		}
 		call, err := bt.TransferCall(dest, amount, keepAlive)
 		if err != nil {
