@@ -322,7 +322,7 @@ var btActions = map[string]bool{
 
 // notReadAtBlock are the helpers no test reads at a given block, and why.
 var notReadAtBlock = map[string]string{
-	"get_transfer_fee": "prices a transfer at the head, as the SDK does",
+	"get_transfer_fee":  "prices a transfer at the head, as the SDK does",
 	"get_current_block": "takes no block (the SDK's has none): a block argument is an error",
 	// Runtime APIs that the devnet's runtime (spec 218) declares without
 	// types and that the finney recordings do not hold.
