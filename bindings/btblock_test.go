@@ -324,18 +324,21 @@ var btActions = map[string]bool{
 var notReadAtBlock = map[string]string{
 	"get_transfer_fee":  "prices a transfer at the head, as the SDK does",
 	"get_current_block": "takes no block (the SDK's has none): a block argument is an error",
-	// Runtime APIs that the devnet's runtime (spec 218) declares without
-	// types and that the finney recordings do not hold.
-	"get_subnet_info":                   "no recording; untyped on spec 218",
+	// Runtime APIs that the finney recordings do not hold and that spec 218
+	// either lacks or answers only through the type table, read at the head
+	// by TestDevnetRuntimeAPIHelpers (the devnet cannot build blocks on
+	// planted subnets, so two blocks with different answers are not to be
+	// had there).
+	"get_subnet_info":                   "no recording; spec 218: at the head only",
 	"subnet":                            "no recording; untyped on spec 218",
 	"all_subnets":                       "no recording; untyped on spec 218",
-	"get_delegates":                     "no recording; untyped on spec 218",
+	"get_delegates":                     "no recording; spec 218: at the head only",
 	"get_delegate_by_hotkey":            "recorded only through the legacy delegateInfo_getDelegate RPC",
-	"get_delegated":                     "no recording; untyped on spec 218",
-	"is_hotkey_delegate":                "no recording; untyped on spec 218",
-	"get_stake":                         "no recording; untyped on spec 218",
-	"get_stake_info_for_coldkey":        "no recording; untyped on spec 218",
-	"get_stake_for_coldkey":             "no recording; untyped on spec 218",
+	"get_delegated":                     "no recording; spec 218: at the head only",
+	"is_hotkey_delegate":                "no recording; spec 218: at the head only",
+	"get_stake":                         "no recording; spec 218: at the head only",
+	"get_stake_info_for_coldkey":        "no recording; spec 218: at the head only",
+	"get_stake_for_coldkey":             "no recording; spec 218: at the head only",
 	"get_stake_for_coldkey_and_hotkey":  "no recording; untyped on spec 218",
 	"neuron_for_uid":                    "recorded only through the legacy neuronInfo_getNeuron RPC",
 	"neurons":                           "its recording is of an older runtime whose answer the served metadata does not decode",

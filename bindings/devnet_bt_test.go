@@ -29,6 +29,7 @@ func TestDevnetRuntimeAPIHelpers(t *testing.T) {
 		"Delegates":     []any{[]any{[]any{bob}, 11796}},
 		"Owner":         []any{[]any{[]any{bob}, alice}},
 		"Stake":         []any{[]any{[]any{bob, alice}, 5000}},
+		"Weights":       []any{[]any{[]any{1, 0}, []any{[]any{0, 65535}}}},
 	}}
 	if err := n.Call(ctx, nil, "dev_setStorage", plant); err != nil {
 		t.Fatal(err)
@@ -101,6 +102,20 @@ func TestDevnetRuntimeAPIHelpers(t *testing.T) {
 		"0:" + ts[0] + ",1:" + ts[1] + ",3:99", "99",
 		"1", bob, "11796", `[["` + alice + `",5000]]`,
 		alice, "true", "0", "α0.000000000 (subnet 1)", hotkey, "true", "true"}, " ")
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+
+	// The SDK's reads built on those APIs.
+	got = en.eval(t, `
+		local ns = bt.neurons(1)
+		local dg = bt.get_delegated("`+alice+`")
+		local si = bt.get_subnet_info(1)
+		return #ns, ns[1].hotkey, json.encode(ns[1].weights), #dg, dg[1][1].delegate_ss58, dg[1][1].take,
+			bt.is_hotkey_delegate("`+bob+`"), bt.is_hotkey_delegate("`+alice+`"),
+			si.netuid, si.tempo, si.owner, bt.get_subnet_info(9) == nil`)
+	want = strings.Join([]string{"1", hotkey, "[[0,65535]]", "1", bob, "11796", "true", "false",
+		"1", ts[1], genesis("SubnetOwner", uint16(1)).String(), "true"}, " ")
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
