@@ -126,8 +126,21 @@ func (o Options) withDefaults() Options {
 // error is raised in Lua at the calling line and can be caught with pcall.
 type Func func(ctx context.Context, args []any) ([]any, error)
 
-// ErrClosed is returned by calls on an Engine after Close.
+// ErrClosed is returned by calls on an Engine after Close, and wrapped by
+// the error of a run that Close cancelled.
 var ErrClosed = errors.New("engine: closed")
+
+// errClosedRun is the cause of a run cancelled by Close: it is both
+// ErrClosed and context.Canceled, as the run was cancelled.
+var errClosedRun error = closedError{}
+
+type closedError struct{}
+
+func (closedError) Error() string { return ErrClosed.Error() }
+
+func (closedError) Is(target error) bool {
+	return target == ErrClosed || target == context.Canceled
+}
 
 // Engine is a Lua host. One goroutine owns its Lua state; every method is
 // safe for concurrent use and runs on that goroutine. Runs (Eval, RunFile)
@@ -142,8 +155,14 @@ type Engine struct {
 	calls     sync.WaitGroup // goroutines of async calls and watchdogs
 	sem       chan struct{}  // MaxConcurrency slots
 
-	// Owned by the owner goroutine.
-	L        *lua.LState
+	// closing is cancelled by Close, and with it the run in progress.
+	closing     context.Context
+	closeCancel context.CancelCauseFunc
+
+	// Owned by the owner goroutine. The Lua state is not exported: gopher-lua
+	// is not safe for concurrent use, so code outside the engine reaches it
+	// only through Do, which runs on the owner goroutine.
+	state    *lua.LState
 	wrapper  *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
 	body     *lua.LFunction // coroutine trampoline
 	check    *lua.LFunction
@@ -176,6 +195,7 @@ func New(opts Options) *Engine {
 		evalCache: make(map[string]evalCompiled),
 	}
 	e.sem = make(chan struct{}, e.opts.MaxConcurrency)
+	e.closing, e.closeCancel = context.WithCancelCause(context.Background())
 	ready := make(chan struct{})
 	go e.own(ready)
 	<-ready
@@ -185,7 +205,7 @@ func New(opts Options) *Engine {
 // own is the owner goroutine: it creates the Lua state and runs jobs.
 func (e *Engine) own(ready chan struct{}) {
 	defer close(e.ownerDone)
-	e.L = lua.NewState(lua.Options{
+	e.state = lua.NewState(lua.Options{
 		CallStackSize:       e.opts.CallStackSize,
 		RegistrySize:        e.opts.RegistrySize,
 		RegistryMaxSize:     e.opts.RegistryMaxSize,
@@ -200,7 +220,7 @@ func (e *Engine) own(ready chan struct{}) {
 		case job := <-e.jobs:
 			job()
 		case <-e.quit:
-			e.L.Close()
+			e.state.Close()
 			return
 		}
 	}
@@ -222,11 +242,15 @@ func (e *Engine) do(fn func()) error {
 	return nil
 }
 
-// Close stops the engine. It waits for the running script, if any, to stop
-// (cancel its context to hurry it) and for every goroutine the engine
-// started to finish. Close is idempotent.
+// Close stops the engine. It cancels the running script, if any, as
+// cancelling its context would (its Eval or RunFile returns an error that
+// wraps ErrClosed and context.Canceled), waits for it to stop and for every
+// goroutine the engine started to finish, and releases the Lua state. An
+// async Func that ignores its context holds Close up until it returns.
+// Close is idempotent; calls after it return ErrClosed.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
+		e.closeCancel(errClosedRun)
 		close(e.quit)
 		<-e.ownerDone
 		e.calls.Wait()
@@ -246,7 +270,7 @@ func (e *Engine) Do(fn func(L *lua.LState) error) error {
 				err = fmt.Errorf("engine: %v", luaPanicMessage(r))
 			}
 		}()
-		err = fn(e.L)
+		err = fn(e.state)
 	}); derr != nil {
 		return derr
 	}
@@ -381,10 +405,10 @@ func (e *Engine) Eval(ctx context.Context, code string) (*Result, error) {
 	}
 	var res *Result
 	if derr := e.do(func() {
-		fn := e.L.NewFunctionFromProto(c.proto)
+		fn := e.state.NewFunctionFromProto(c.proto)
 		var args []lua.LValue
 		if c.expr {
-			args = []lua.LValue{e.L.NewFunction(func(L *lua.LState) int { return L.GetTop() })}
+			args = []lua.LValue{e.state.NewFunction(func(L *lua.LState) int { return L.GetTop() })}
 		}
 		res, err = e.execute(ctx, fn, args)
 	}); derr != nil {
@@ -460,15 +484,15 @@ func (e *Engine) RunFile(ctx context.Context, path string, args []string) (*Resu
 	}
 	var res *Result
 	if derr := e.do(func() {
-		fn := e.L.NewFunctionFromProto(proto)
-		argt := e.L.NewTable()
+		fn := e.state.NewFunctionFromProto(proto)
+		argt := e.state.NewTable()
 		argt.RawSetInt(0, lua.LString(path))
 		lvs := make([]lua.LValue, len(args))
 		for i, a := range args {
 			argt.RawSetInt(i+1, lua.LString(a))
 			lvs[i] = lua.LString(a)
 		}
-		e.L.SetGlobal("arg", argt)
+		e.state.SetGlobal("arg", argt)
 		res, err = e.execute(ctx, fn, lvs)
 	}); derr != nil {
 		return nil, derr

@@ -857,3 +857,56 @@ func TestModulesAndSetup(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// TestCloseCancelsRun: Close does not wait for a sleeping script, it
+// cancels it, and the run reports the cancellation.
+func TestCloseCancelsRun(t *testing.T) {
+	base := runtime.NumGoroutine()
+	e := New(Options{Stdout: &bytes.Buffer{}})
+	started := make(chan struct{})
+	e.Register("started", func(ctx context.Context, args []any) ([]any, error) {
+		close(started)
+		return nil, nil
+	})
+	type outcome struct {
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		_, err := e.Eval(context.Background(), "started()\nsleep(30)\nreturn 1")
+		done <- outcome{err}
+	}()
+	<-started
+	begin := time.Now()
+	e.Close()
+	took := time.Since(begin)
+	var out outcome
+	select {
+	case out = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Eval did not return after Close")
+	}
+	if took > 100*time.Millisecond {
+		t.Errorf("Close took %s during sleep(30)", took)
+	}
+	if !errors.Is(out.err, context.Canceled) || !errors.Is(out.err, ErrClosed) {
+		t.Fatalf("error %v, want a cancellation wrapping ErrClosed", out.err)
+	}
+	if msg := out.err.Error(); msg != "stdin:2: script cancelled: engine: closed" {
+		t.Errorf("message %q", msg)
+	}
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= base })
+}
+
+// TestTimeoutIsDeadline: a run stopped by Options.Timeout is both
+// ErrTimeout and context.DeadlineExceeded.
+func TestTimeoutIsDeadline(t *testing.T) {
+	e, _ := newTestEngine(t, Options{Timeout: 20 * time.Millisecond})
+	_, err := e.Eval(context.Background(), "sleep(5)")
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v", err)
+	}
+	if !strings.HasSuffix(err.Error(), "script timed out after 20ms") {
+		t.Errorf("message %q", err.Error())
+	}
+}

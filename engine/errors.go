@@ -79,7 +79,7 @@ func (e *Engine) errorText(v lua.LValue) string {
 			return b.String()
 		}
 	}
-	L := e.L
+	L := e.state
 	mm := metaField(L, v, "__tostring")
 	if mm == lua.LNil {
 		return fmt.Sprintf("(error object is a %s value)", v.Type())

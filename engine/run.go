@@ -133,6 +133,16 @@ type run struct {
 // ErrTimeout is wrapped by the error of a script stopped by Options.Timeout.
 var ErrTimeout = errors.New("script timed out")
 
+// timeoutError is the cause of a run stopped by Options.Timeout: both
+// ErrTimeout and context.DeadlineExceeded, as for a context deadline.
+type timeoutError struct{ d time.Duration }
+
+func (t timeoutError) Error() string { return fmt.Sprintf("%s after %s", ErrTimeout, t.d) }
+
+func (t timeoutError) Is(target error) bool {
+	return target == ErrTimeout || target == context.DeadlineExceeded
+}
+
 // ErrMemoryLimit is wrapped by the error of a script stopped by
 // Options.MemoryLimit.
 var ErrMemoryLimit = errors.New("memory limit exceeded")
@@ -148,16 +158,17 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 	}
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
+	stopClose := context.AfterFunc(e.closing, func() { cancel(context.Cause(e.closing)) })
+	defer stopClose()
 	runCtx := ctx
 	if e.opts.Timeout > 0 {
 		var tcancel context.CancelFunc
-		runCtx, tcancel = context.WithTimeoutCause(ctx, e.opts.Timeout,
-			fmt.Errorf("%w after %s", ErrTimeout, e.opts.Timeout))
+		runCtx, tcancel = context.WithTimeoutCause(ctx, e.opts.Timeout, timeoutError{e.opts.Timeout})
 		defer tcancel()
 	}
 	r := &run{
 		e:       e,
-		L:       e.L,
+		L:       e.state,
 		ctx:     runCtx,
 		cancel:  cancel,
 		results: make(chan callResult, 256),

@@ -90,7 +90,7 @@ func (e *Engine) newThread() *lua.LState {
 		e.threads = e.threads[:n-1]
 		return th
 	}
-	th, _ := e.L.NewThread()
+	th, _ := e.state.NewThread()
 	return th
 }
 
