@@ -125,7 +125,7 @@ type run struct {
 	stopErr     error
 	failed      []*task // spawned tasks that failed
 
-	causes     []error // Go errors raised in the script, latest last (see noteCause)
+	causes []error // Go errors raised in the script, latest last (see noteCause)
 
 	lastObj    lua.LValue
 	lastTrace  string
