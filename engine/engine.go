@@ -90,6 +90,35 @@ type Options struct {
 	MaxConcurrency int
 }
 
+// ErrOptions is wrapped by the error of every call on an Engine made with
+// Options that Validate refuses.
+var ErrOptions = errors.New("engine: invalid options")
+
+// Validate reports the first field of o out of range: a negative Timeout,
+// CallStackSize, RegistrySize, RegistryMaxSize or MaxConcurrency, or a
+// RegistryMaxSize below RegistrySize when both are set. Zero always means
+// the default. The error wraps ErrOptions and names the field.
+func (o Options) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"Timeout", int64(o.Timeout)},
+		{"CallStackSize", int64(o.CallStackSize)},
+		{"RegistrySize", int64(o.RegistrySize)},
+		{"RegistryMaxSize", int64(o.RegistryMaxSize)},
+		{"MaxConcurrency", int64(o.MaxConcurrency)},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("%w: %s is %d; it must be 0 (the default) or more", ErrOptions, f.name, f.v)
+		}
+	}
+	if o.RegistryMaxSize > 0 && o.RegistrySize > 0 && o.RegistryMaxSize < o.RegistrySize {
+		return fmt.Errorf("%w: RegistryMaxSize %d is below RegistrySize %d", ErrOptions, o.RegistryMaxSize, o.RegistrySize)
+	}
+	return nil
+}
+
 func (o Options) withDefaults() Options {
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
@@ -152,6 +181,7 @@ type Engine struct {
 	quit      chan struct{}
 	ownerDone chan struct{}
 	closeOnce sync.Once
+	optsErr   error          // from Options.Validate: every call fails with it
 	calls     sync.WaitGroup // goroutines of async calls and watchdogs
 	sem       chan struct{}  // MaxConcurrency slots
 
@@ -184,8 +214,17 @@ type Engine struct {
 }
 
 // New creates an Engine with its Lua state and owner goroutine. Close it to
-// release them.
+// release them. Options that Validate refuses give an engine on which
+// every call fails with that error, wrapping ErrOptions: call
+// opts.Validate first to find out at once.
 func New(opts Options) *Engine {
+	if err := opts.Validate(); err != nil {
+		e := &Engine{opts: opts, optsErr: err, quit: make(chan struct{}), ownerDone: make(chan struct{}), evalCache: map[string]evalCompiled{}}
+		close(e.quit)
+		close(e.ownerDone)
+		e.closeOnce.Do(func() {})
+		return e
+	}
 	e := &Engine{
 		opts:      opts.withDefaults(),
 		jobs:      make(chan func()),
@@ -226,12 +265,18 @@ func (e *Engine) own(ready chan struct{}) {
 	}
 }
 
+// Options returns the options the engine runs with, defaults filled in.
+func (e *Engine) Options() Options { return e.opts }
+
 // do runs fn on the owner goroutine and waits for it.
 func (e *Engine) do(fn func()) error {
 	done := make(chan struct{})
 	job := func() {
 		defer close(done)
 		fn()
+	}
+	if e.optsErr != nil {
+		return e.optsErr
 	}
 	select {
 	case e.jobs <- job:
@@ -394,11 +439,15 @@ func (r *Result) Go() []any {
 
 // Eval runs a chunk of Lua code, as a REPL does: it first tries
 // "return " .. code so that an expression yields its value, and falls back
-// to code as a statement. The chunk name in error messages is "stdin".
+// to code as a statement. The chunk name in error messages is "stdin"; use
+// RunString to name the chunk and pass it arguments.
 // The code is compiled on the calling goroutine, and the compiled form of
 // the last evalCacheSize distinct chunks is kept: a program that evaluates
 // the same code again and again parses it once.
 func (e *Engine) Eval(ctx context.Context, code string) (*Result, error) {
+	if e.optsErr != nil {
+		return nil, e.optsErr
+	}
 	c, err := e.evalChunk(code)
 	if err != nil {
 		return nil, err
@@ -417,6 +466,71 @@ func (e *Engine) Eval(ctx context.Context, code string) (*Result, error) {
 	return res, err
 }
 
+// RunString runs code as a chunk named name, as RunFile runs a file: name
+// is what error messages and tracebacks call it ("job-42.lua:3: ..."), and
+// args, converted with ToLua, are the chunk's varargs (...). Unlike Eval,
+// code is a block of statements: it gives values with return. Compiled
+// chunks are kept as Eval keeps them.
+func (e *Engine) RunString(ctx context.Context, name, code string, args ...any) (*Result, error) {
+	if e.optsErr != nil {
+		return nil, e.optsErr
+	}
+	if name == "" {
+		return nil, fmt.Errorf("engine: RunString needs a chunk name")
+	}
+	c, err := e.cachedChunk("\x00"+name+"\x00"+code, func() (evalCompiled, error) {
+		proto, err := compile(code, name)
+		if err != nil {
+			return evalCompiled{}, &Error{Message: atEnd(code, syntaxMessage(err))}
+		}
+		return evalCompiled{proto: proto}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var res *Result
+	if derr := e.do(func() {
+		lvs := make([]lua.LValue, len(args))
+		for i, a := range args {
+			lv, cerr := ToLua(e.state, a)
+			if cerr != nil {
+				err = fmt.Errorf("engine: RunString argument %d: %w", i+1, cerr)
+				return
+			}
+			lvs[i] = lv
+		}
+		res, err = e.execute(ctx, e.state.NewFunctionFromProto(c.proto), lvs)
+	}); derr != nil {
+		return nil, derr
+	}
+	return res, err
+}
+
+// cachedChunk returns the chunk compiled under key, compiling it with
+// build when it is not kept.
+func (e *Engine) cachedChunk(key string, build func() (evalCompiled, error)) (evalCompiled, error) {
+	e.evalMu.Lock()
+	c, ok := e.evalCache[key]
+	e.evalMu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := build()
+	if err != nil {
+		return c, err
+	}
+	e.evalMu.Lock()
+	if len(e.evalCache) >= evalCacheSize {
+		for k := range e.evalCache { // drop any one
+			delete(e.evalCache, k)
+			break
+		}
+	}
+	e.evalCache[key] = c
+	e.evalMu.Unlock()
+	return c, nil
+}
+
 // evalCacheSize bounds the compiled chunks Eval keeps.
 const evalCacheSize = 64
 
@@ -428,33 +542,19 @@ type evalCompiled struct {
 
 // evalChunk compiles code for Eval, or returns it from the cache.
 func (e *Engine) evalChunk(code string) (evalCompiled, error) {
-	e.evalMu.Lock()
-	c, ok := e.evalCache[code]
-	e.evalMu.Unlock()
-	if ok {
-		return c, nil
-	}
-	// An expression is evaluated as the argument of a function that
-	// returns its arguments, not as "return expr": a tail call would
-	// drop the chunk's frame, and with it the line of an error.
-	proto, err := compile("local btscript_values = ...; return btscript_values("+code+"\n)", "stdin")
-	c = evalCompiled{proto: proto, expr: true}
-	if err != nil {
+	return e.cachedChunk(code, func() (evalCompiled, error) {
+		// An expression is evaluated as the argument of a function that
+		// returns its arguments, not as "return expr": a tail call would
+		// drop the chunk's frame, and with it the line of an error.
+		proto, err := compile("local btscript_values = ...; return btscript_values("+code+"\n)", "stdin")
+		if err == nil {
+			return evalCompiled{proto: proto, expr: true}, nil
+		}
 		if proto, err = compile(code, "stdin"); err != nil {
-			return c, &Error{Message: atEnd(code, syntaxMessage(err))}
+			return evalCompiled{}, &Error{Message: atEnd(code, syntaxMessage(err))}
 		}
-		c = evalCompiled{proto: proto}
-	}
-	e.evalMu.Lock()
-	if len(e.evalCache) >= evalCacheSize {
-		for k := range e.evalCache { // drop any one
-			delete(e.evalCache, k)
-			break
-		}
-	}
-	e.evalCache[code] = c
-	e.evalMu.Unlock()
-	return c, nil
+		return evalCompiled{proto: proto}, nil
+	})
 }
 
 // compile parses and compiles a chunk, with checked concatenation (see
@@ -466,6 +566,9 @@ func compile(code, name string) (*lua.FunctionProto, error) {
 // RunFile runs the Lua script at path. The script receives args as the
 // global table arg (arg[0] is path) and as its varargs (...).
 func (e *Engine) RunFile(ctx context.Context, path string, args []string) (*Result, error) {
+	if e.optsErr != nil {
+		return nil, e.optsErr
+	}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
