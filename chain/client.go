@@ -133,10 +133,22 @@ func Dial(network string, fallbacks []string, cfg rpc.Config, opts Options) (*Cl
 func (c *Client) Transport() rpc.Transport { return c.t }
 
 // Close closes the transport.
-func (c *Client) Close() error { return c.t.Close() }
+func (c *Client) Close() error {
+	if c.t == nil {
+		return nil
+	}
+	return c.t.Close()
+}
+
+// ErrNoTransport is returned by every call of a Client made with a nil
+// transport: one that only decodes and converts, offline.
+var ErrNoTransport = errors.New("chain: the client has no transport (chain.New was given nil)")
 
 // call makes one request and decodes its result into out.
 func (c *Client) call(ctx context.Context, out any, method string, params ...any) error {
+	if c.t == nil {
+		return fmt.Errorf("rpc %s: %w", method, ErrNoTransport)
+	}
 	raw, err := c.t.Call(ctx, method, params...)
 	if err != nil {
 		return err
