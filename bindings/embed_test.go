@@ -17,6 +17,7 @@ import (
 	"github.com/btscript/btscript/engine"
 	"github.com/btscript/btscript/internal/chaintest"
 	"github.com/btscript/btscript/internal/rpctest"
+	"github.com/btscript/btscript/scale"
 )
 
 // TestManyScriptsShareOneClient is a service running user scripts: 50 at
@@ -141,5 +142,27 @@ func TestInstallRefusesMistakes(t *testing.T) {
 	}
 	if err := bindings.Install(pinned, c, bindings.Options{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestChainErrorsKeepTheirType: a chain call's Go error, uncaught, reaches
+// the host with its type: a name the metadata lacks is a
+// *scale.NotFoundError; a context deadline is context.DeadlineExceeded.
+func TestChainErrorsKeepTheirType(t *testing.T) {
+	en := recorded(t, "get_balance")
+	_, err := en.e.RunString(ctxT(t), "job.lua", "local x = 1\nreturn chain.query('NoSuchPallet', 'Item')")
+	var nf *scale.NotFoundError
+	if !errors.As(err, &nf) || !strings.HasPrefix(err.Error(), "job.lua:2: ") {
+		t.Fatalf("error %v (%T), want a *scale.NotFoundError at job.lua:2", err, err)
+	}
+	en.e.Register("deadline", func(ctx context.Context, args []any) ([]any, error) {
+		ctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+		defer cancel()
+		<-ctx.Done()
+		return nil, fmt.Errorf("fetching the price: %w", ctx.Err())
+	})
+	_, err = en.e.RunString(ctxT(t), "job.lua", "deadline()")
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, engine.ErrTimeout) {
+		t.Fatalf("error %v", err)
 	}
 }
