@@ -113,3 +113,27 @@ func TestErrorKeepsGoCause(t *testing.T) {
 		t.Errorf("caught: %v", got)
 	}
 }
+
+// TestErrorCauseBound: a run remembers the last maxCauses Go errors; an
+// error raised again after more than that many others has no cause left.
+func TestErrorCauseBound(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	e.Register("refuse", func(ctx context.Context, args []any) ([]any, error) {
+		code, _ := args[0].(int64)
+		return nil, &codeError{code: int(code)}
+	})
+	run := func(others int) error {
+		_, err := e.Eval(context.Background(), fmt.Sprintf(`
+			local ok, first = pcall(function() refuse(1000) end)
+			for i = 1, %d do pcall(function() refuse(i) end) end
+			error(first, 0)`, others))
+		return err
+	}
+	var ce *codeError
+	if err := run(maxCauses - 1); !errors.As(err, &ce) || ce.code != 1000 {
+		t.Errorf("%d errors later: %v, want its cause", maxCauses-1, err)
+	}
+	if err := run(maxCauses); errors.As(err, &ce) || !strings.HasSuffix(err.Error(), "node said no (code 1000)") {
+		t.Errorf("%d errors later: %v, want the message without a cause", maxCauses, err)
+	}
+}
