@@ -291,8 +291,10 @@ func (e *Engine) do(fn func()) error {
 // cancelling its context would (its Eval or RunFile returns an error that
 // wraps ErrClosed and context.Canceled), waits for it to stop and for every
 // goroutine the engine started to finish, and releases the Lua state. An
-// async Func that ignores its context holds Close up until it returns.
-// Close is idempotent; calls after it return ErrClosed.
+// async Func that ignores its context holds Close up until it returns,
+// and so Close must not be called from a Func or from code run by Do (it
+// would wait for itself): call it from the goroutine that owns the
+// engine. Close is idempotent; calls after it return ErrClosed.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
 		e.closeCancel(errClosedRun)
