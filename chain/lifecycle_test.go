@@ -63,7 +63,15 @@ func TestDialConnects(t *testing.T) {
 	// times the attempts, plus the backoff between them.
 	if took := time.Since(begin); took > 10*time.Second {
 		t.Errorf("dead port took %s", took)
+	} else {
+		t.Logf("a dead port is Dial's error after %s (DialTimeout 2s, 1 retry)", took)
 	}
+	// With the default configuration (5 retries with backoff).
+	begin = time.Now()
+	if _, err = chain.Dial(ctx, dead, nil, rpc.Config{}, chain.Options{}); err == nil {
+		t.Fatal("dead port: no error")
+	}
+	t.Logf("with the default rpc.Config: after %s", time.Since(begin))
 	// The caller's context bounds it too.
 	short, cancel := context.WithCancel(ctx)
 	cancel()
