@@ -31,10 +31,7 @@ func firstMain(url, cacheDir string) int {
 
 func firstQuery(ctx context.Context, url, cacheDir string) (string, error) {
 	opts := chain.Options{CacheDir: cacheDir}
-	if cacheDir == "" {
-		opts.NoDiskCache = true
-	}
-	c, err := chain.Dial(url, nil, rpcConfig(), opts)
+	c, err := chain.Dial(ctx, url, nil, rpcConfig(), opts)
 	if err != nil {
 		return "", err
 	}

@@ -2,10 +2,12 @@ package bindings_test
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"github.com/btscript/btscript/bindings"
 	"github.com/btscript/btscript/chain"
+	"github.com/btscript/btscript/engine"
 	"github.com/btscript/btscript/internal/chaintest"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -44,4 +46,40 @@ func BenchmarkGatherQueries(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(srv.Stats().Requests-requests)/float64(b.N), "requests/op")
+}
+
+// BenchmarkFreshEngine is the cost of running each script in a clean
+// state: a new engine with the modules installed over a shared client,
+// one small script, Close.
+func BenchmarkFreshEngine(b *testing.B) {
+	c := chain.New(nil, chain.Options{})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		e := engine.New(engine.Options{Pinner: bindings.NewPinner(c), Stdout: io.Discard})
+		if err := bindings.Install(e, c, bindings.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.RunString(ctx, "job.lua", "local x = ... return x + 1", 41); err != nil {
+			b.Fatal(err)
+		}
+		e.Close()
+	}
+}
+
+// BenchmarkReusedEngine is the same script on one engine, for comparison.
+func BenchmarkReusedEngine(b *testing.B) {
+	c := chain.New(nil, chain.Options{})
+	ctx := context.Background()
+	e := engine.New(engine.Options{Pinner: bindings.NewPinner(c), Stdout: io.Discard})
+	defer e.Close()
+	if err := bindings.Install(e, c, bindings.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.RunString(ctx, "job.lua", "local x = ... return x + 1", 41); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -50,10 +50,22 @@ type binder struct {
 }
 
 // Install adds the chain, bt, json and ss58 modules and the Balance type
-// to e, with chain calls made through c. The engine's Options.Pinner
-// should be NewPinner(c) so that gather and at pin calls.
+// to e, with chain calls made through c. The engine's Options.Pinner must
+// be set, normally to NewPinner(c), so that gather and at pin calls to one
+// block: Install refuses an engine without one, a nil engine or client,
+// and a negative MapBuffer.
 func Install(e *engine.Engine, c *chain.Client, opts Options) error {
-	if opts.MapBuffer <= 0 {
+	switch {
+	case e == nil:
+		return errors.New("bindings: Install needs an engine, got nil")
+	case c == nil:
+		return errors.New("bindings: Install needs a chain client, got nil")
+	case e.Options().Pinner == nil:
+		return errors.New("bindings: the engine has no Pinner, so gather and at would not pin calls to one block: create it with engine.Options{Pinner: bindings.NewPinner(client)}")
+	case opts.MapBuffer < 0:
+		return fmt.Errorf("bindings: Options.MapBuffer is %d; it must be 0 (the default, %d) or more", opts.MapBuffer, DefaultMapBuffer)
+	}
+	if opts.MapBuffer == 0 {
 		opts.MapBuffer = DefaultMapBuffer
 	}
 	b := &binder{e: e, c: c, opts: opts}

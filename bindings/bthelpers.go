@@ -165,7 +165,7 @@ func (b *binder) btHelpers() []btHelper {
 	})
 	add("get_stake(coldkey, hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
 		v, err := bt.GetStake(ctx, c, a.at, a.str(0), a.str(1), a.u16(2))
-		return stakeAmount(v, a.u16(2)), err
+		return stakeAmount(bt.Balance(v.Amount), v.Netuid), err
 	})
 	add("get_stake_for_hotkey(hotkey, netuid, block?)", func(ctx context.Context, a *callArgs) (any, error) {
 		v, err := bt.StakeForHotkey(ctx, c, a.at, a.str(0), a.u16(1))

@@ -340,12 +340,16 @@ func (b *binder) heads(finalized bool) engine.Func {
 			limit = int(n)
 		}
 		h := newStream(ctx, 16, limit, func(ctx context.Context, send func([]any) bool) error {
-			sub, err := b.c.SubscribeHeads(ctx, finalized)
+			kind := chain.Best
+			if finalized {
+				kind = chain.Finalized
+			}
+			sub, err := b.c.SubscribeHeads(ctx, kind)
 			if err != nil {
 				return err
 			}
-			defer sub.Close()
-			for hdr := range sub.C {
+			defer sub.Unsubscribe()
+			for hdr := range sub.C() {
 				if !send([]any{headerTable(hdr)}) {
 					return nil
 				}
@@ -375,8 +379,8 @@ func (b *binder) watch(ctx context.Context, args []any) ([]any, error) {
 		if err != nil {
 			return err
 		}
-		defer w.Close()
-		for ch := range w.C {
+		defer w.Unsubscribe()
+		for ch := range w.C() {
 			if !send([]any{Value{ch.Value}, ch.Block}) {
 				return nil
 			}

@@ -13,7 +13,7 @@ import (
 // Installing the modules into an engine. Chain calls need a node; json,
 // ss58 and balances work without one.
 func ExampleInstall() {
-	c := chain.New(nil, chain.Options{NoDiskCache: true}) // normally chain.Dial("finney", ...)
+	c := chain.New(nil, chain.Options{}) // offline; normally chain.Dial(ctx, "finney", ...)
 	e := engine.New(engine.Options{Pinner: bindings.NewPinner(c), Stdout: os.Stdout})
 	defer e.Close()
 	if err := bindings.Install(e, c, bindings.Options{}); err != nil {

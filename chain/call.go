@@ -152,27 +152,45 @@ func (c *Client) Events(ctx context.Context, at string) (scale.Value, error) {
 	return v, nil
 }
 
-// Heads is a subscription to new block headers.
+// Heads is a subscription to new block headers: C delivers them until
+// Unsubscribe or the context given to SubscribeHeads ends; Err then says
+// why it ended.
 type Heads struct {
-	// C delivers each header until Close or the subscription's context
-	// ends; it is closed then.
-	C <-chan *Header
-	stream
+	stream[*Header]
 }
 
-// SubscribeHeads delivers each new best block header (finalized headers
-// when finalized is true) on the returned Heads.C until Close or ctx ends.
-func (c *Client) SubscribeHeads(ctx context.Context, finalized bool) (*Heads, error) {
-	method, unsub := "chain_subscribeNewHeads", "chain_unsubscribeNewHeads"
-	if finalized {
+// HeadKind selects the headers SubscribeHeads delivers.
+type HeadKind int
+
+const (
+	// Best is each new best block (chain_subscribeNewHeads).
+	Best HeadKind = iota
+	// Finalized is each newly finalized block
+	// (chain_subscribeFinalizedHeads).
+	Finalized
+)
+
+// SubscribeHeads delivers each new header of the kind asked for (Best or
+// Finalized) on the returned Heads.C() until Unsubscribe or ctx ends.
+func (c *Client) SubscribeHeads(ctx context.Context, kind HeadKind) (*Heads, error) {
+	var method, unsub string
+	switch kind {
+	case Best:
+		method, unsub = "chain_subscribeNewHeads", "chain_unsubscribeNewHeads"
+	case Finalized:
 		method, unsub = "chain_subscribeFinalizedHeads", "chain_unsubscribeFinalizedHeads"
+	default:
+		return nil, fmt.Errorf("subscribe heads: kind %d is neither chain.Best nor chain.Finalized", kind)
+	}
+	if c.t == nil {
+		return nil, fmt.Errorf("subscribe heads: %w", ErrNoTransport)
 	}
 	sub, err := c.t.Subscribe(ctx, method, unsub)
 	if err != nil {
 		return nil, fmt.Errorf("subscribe heads: %w", err)
 	}
 	h := &Heads{}
-	h.C = follow(ctx, &h.stream, sub, func(raw json.RawMessage) (*Header, bool, error) {
+	follow(ctx, &h.stream, sub, func(raw json.RawMessage) (*Header, bool, error) {
 		var r rawHeader
 		if err := json.Unmarshal(raw, &r); err != nil {
 			return nil, false, fmt.Errorf("head notification: %w", err)

@@ -44,10 +44,13 @@ const (
 
 // Options configures a Client. The zero value is ready to use.
 type Options struct {
-	// CacheDir keeps downloaded metadata between runs, keyed by genesis
-	// hash and runtime version. "" means <user cache dir>/btscript/metadata.
+	// CacheDir, when set, keeps downloaded metadata between runs in that
+	// folder, keyed by genesis hash and runtime version. "" means no disk
+	// cache: a library writes nothing unless asked to. DefaultCacheDir is
+	// the folder the btscript command uses.
 	CacheDir string
-	// NoDiskCache turns the disk cache off.
+	// NoDiskCache turns the disk cache off even when CacheDir is set (for
+	// a command whose --no-cache overrides its configured folder).
 	NoDiskCache bool
 	// BatchWindow is how long a batch of storage reads of one block waits
 	// for one more read before it is sent as one request; 0 means
@@ -113,8 +116,31 @@ func New(t rpc.Transport, opts Options) *Client {
 }
 
 // Dial connects to a network name (see Networks) or ws(s):// URL, with
-// fallback endpoints tried in turn, and returns a client over it.
-func Dial(network string, fallbacks []string, cfg rpc.Config, opts Options) (*Client, error) {
+// fallback endpoints tried in turn, and returns a client over it once the
+// node has answered (asked for its genesis hash, which the client keeps). A
+// dead endpoint is an error here, within cfg.DialTimeout per endpoint and
+// attempt, or sooner when ctx ends. The client reconnects by itself
+// afterwards.
+func Dial(ctx context.Context, network string, fallbacks []string, cfg rpc.Config, opts Options) (*Client, error) {
+	c, err := DialLazy(network, fallbacks, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	// Any answer shows the node is there, a JSON-RPC error one included
+	// (a recording served as a node may not hold the genesis hash).
+	var rpcErr *rpc.Error
+	if _, err := c.GenesisHash(ctx); err != nil && !errors.As(err, &rpcErr) {
+		c.Close()
+		return nil, fmt.Errorf("dial %s: %w", network, err)
+	}
+	return c, nil
+}
+
+// DialLazy is Dial without connecting: the client connects on its first
+// request, and a dead endpoint shows up as the error of that request. It
+// suits a program that may never ask the chain anything (a CLI running a
+// script that does not), and needs no context.
+func DialLazy(network string, fallbacks []string, cfg rpc.Config, opts Options) (*Client, error) {
 	u, err := Endpoint(network)
 	if err != nil {
 		return nil, err
@@ -138,10 +164,22 @@ func Dial(network string, fallbacks []string, cfg rpc.Config, opts Options) (*Cl
 func (c *Client) Transport() rpc.Transport { return c.t }
 
 // Close closes the transport.
-func (c *Client) Close() error { return c.t.Close() }
+func (c *Client) Close() error {
+	if c.t == nil {
+		return nil
+	}
+	return c.t.Close()
+}
+
+// ErrNoTransport is returned by every call of a Client made with a nil
+// transport: one that only decodes and converts, offline.
+var ErrNoTransport = errors.New("chain: the client has no transport (chain.New was given nil)")
 
 // call makes one request and decodes its result into out.
 func (c *Client) call(ctx context.Context, out any, method string, params ...any) error {
+	if c.t == nil {
+		return fmt.Errorf("rpc %s: %w", method, ErrNoTransport)
+	}
 	raw, err := c.t.Call(ctx, method, params...)
 	if err != nil {
 		return err
@@ -401,7 +439,7 @@ func (c *Client) Metadata(ctx context.Context, at string) (*scale.Metadata, erro
 }
 
 func (c *Client) metadata(ctx context.Context, hash string) (*scale.Metadata, error) {
-	if !c.opts.NoDiskCache {
+	if c.diskCache() {
 		// The disk cache is named by the genesis hash: ask for it alongside
 		// the first runtime version rather than after it.
 		c.prefetch.Do(func() { go c.GenesisHash(context.WithoutCancel(ctx)) })
@@ -482,23 +520,30 @@ func (c *Client) fetchMetadata(ctx context.Context, hash string) ([]byte, error)
 }
 
 func (c *Client) cachePath(ctx context.Context, v RuntimeVersion) string {
-	if c.opts.NoDiskCache {
+	if !c.diskCache() {
 		return ""
 	}
 	dir := c.opts.CacheDir
-	if dir == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(d, "btscript", "metadata")
-	}
 	g, err := c.GenesisHash(ctx)
 	if err != nil {
 		return ""
 	}
 	name := fmt.Sprintf("%s-%s-%d.scale", g, sanitize(v.SpecName), v.SpecVersion)
 	return filepath.Join(dir, name)
+}
+
+// diskCache reports whether metadata is kept on disk.
+func (c *Client) diskCache() bool { return c.opts.CacheDir != "" && !c.opts.NoDiskCache }
+
+// DefaultCacheDir returns the metadata cache folder of the btscript
+// command, <user cache dir>/btscript/metadata, for a program that wants
+// the same: pass it as Options.CacheDir.
+func DefaultCacheDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("metadata cache folder: %w", err)
+	}
+	return filepath.Join(d, "btscript", "metadata"), nil
 }
 
 func sanitize(s string) string {

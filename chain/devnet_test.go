@@ -197,11 +197,11 @@ func TestDevnet(t *testing.T) {
 	})
 
 	t.Run("head subscription sees built blocks", func(t *testing.T) {
-		heads, err := c.SubscribeHeads(ctx, false)
+		heads, err := c.SubscribeHeads(ctx, chain.Best)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer heads.Close()
+		defer heads.Unsubscribe()
 		start, err := c.BlockNumber(ctx, "")
 		if err != nil {
 			t.Fatal(err)
@@ -211,7 +211,7 @@ func TestDevnet(t *testing.T) {
 		}
 		for {
 			select {
-			case h, ok := <-heads.C:
+			case h, ok := <-heads.C():
 				if !ok {
 					t.Fatalf("subscription ended: %v", heads.Err())
 				}
@@ -236,10 +236,10 @@ func TestDevnet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer w.Close()
+		defer w.Unsubscribe()
 		next := func() uint64 {
 			select {
-			case ch, ok := <-w.C:
+			case ch, ok := <-w.C():
 				if !ok {
 					t.Fatalf("watch ended: %v", w.Err())
 				}

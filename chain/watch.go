@@ -14,12 +14,11 @@ type StorageChange struct {
 	Value scale.Value
 }
 
-// Watch is a subscription to one storage value.
+// Watch is a subscription to one storage value: C delivers the value
+// now, then each new value, until Unsubscribe or the context given to
+// SubscribeStorage ends; Err then says why it ended.
 type Watch struct {
-	// C delivers the value now, then each new value, until Close or the
-	// subscription's context ends; it is closed then.
-	C <-chan StorageChange
-	stream
+	stream[StorageChange]
 }
 
 // SubscribeStorage watches pallet.item(keys...) with state_subscribeStorage:
@@ -46,12 +45,15 @@ func (c *Client) subscribeStorage(ctx context.Context, pallet, item string, keys
 	if err != nil {
 		return nil, err
 	}
+	if c.t == nil {
+		return nil, ErrNoTransport
+	}
 	sub, err := c.t.Subscribe(ctx, "state_subscribeStorage", "state_unsubscribeStorage", []string{key})
 	if err != nil {
 		return nil, err
 	}
 	w := &Watch{}
-	w.C = follow(ctx, &w.stream, sub, func(raw json.RawMessage) (StorageChange, bool, error) {
+	follow(ctx, &w.stream, sub, func(raw json.RawMessage) (StorageChange, bool, error) {
 		fail := func(err error) (StorageChange, bool, error) {
 			return StorageChange{}, false, fmt.Errorf("watch %s.%s: %w", pallet, item, err)
 		}

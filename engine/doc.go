@@ -7,6 +7,20 @@
 // AsyncFunction inside Do), synchronous gopher-lua ones (Module.Sync, Do)
 // and Lua helpers (Setup).
 //
+// # Lifecycle and errors
+//
+// New makes an engine (its Lua state and owner goroutine); it is cheap
+// enough to make one per script, which is how to run each script in a
+// clean state, as an engine keeps its globals between runs. RunString runs
+// a named chunk with arguments, RunFile a file, Eval REPL input; runs on
+// one engine take turns. Close cancels the run in progress (its error
+// wraps ErrClosed and context.Canceled) and waits for the engine's
+// goroutines. A run's error is an *Error with the Lua position in its
+// message; errors.Is and errors.As see through it to the Go error behind
+// it: what a Func returned when the script did not catch it, the
+// context's cause, ErrTimeout, ErrMemoryLimit or ErrDeadlock. Options out
+// of range fail every call with an error wrapping ErrOptions.
+//
 // # Scheduling
 //
 // A script runs as a set of Lua coroutines driven by the engine on the

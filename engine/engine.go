@@ -90,6 +90,35 @@ type Options struct {
 	MaxConcurrency int
 }
 
+// ErrOptions is wrapped by the error of every call on an Engine made with
+// Options that Validate refuses.
+var ErrOptions = errors.New("engine: invalid options")
+
+// Validate reports the first field of o out of range: a negative Timeout,
+// CallStackSize, RegistrySize, RegistryMaxSize or MaxConcurrency, or a
+// RegistryMaxSize below RegistrySize when both are set. Zero always means
+// the default. The error wraps ErrOptions and names the field.
+func (o Options) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"Timeout", int64(o.Timeout)},
+		{"CallStackSize", int64(o.CallStackSize)},
+		{"RegistrySize", int64(o.RegistrySize)},
+		{"RegistryMaxSize", int64(o.RegistryMaxSize)},
+		{"MaxConcurrency", int64(o.MaxConcurrency)},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("%w: %s is %d; it must be 0 (the default) or more", ErrOptions, f.name, f.v)
+		}
+	}
+	if o.RegistryMaxSize > 0 && o.RegistrySize > 0 && o.RegistryMaxSize < o.RegistrySize {
+		return fmt.Errorf("%w: RegistryMaxSize %d is below RegistrySize %d", ErrOptions, o.RegistryMaxSize, o.RegistrySize)
+	}
+	return nil
+}
+
 func (o Options) withDefaults() Options {
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
@@ -126,8 +155,21 @@ func (o Options) withDefaults() Options {
 // error is raised in Lua at the calling line and can be caught with pcall.
 type Func func(ctx context.Context, args []any) ([]any, error)
 
-// ErrClosed is returned by calls on an Engine after Close.
+// ErrClosed is returned by calls on an Engine after Close, and wrapped by
+// the error of a run that Close cancelled.
 var ErrClosed = errors.New("engine: closed")
+
+// errClosedRun is the cause of a run cancelled by Close: it is both
+// ErrClosed and context.Canceled, as the run was cancelled.
+var errClosedRun error = closedError{}
+
+type closedError struct{}
+
+func (closedError) Error() string { return ErrClosed.Error() }
+
+func (closedError) Is(target error) bool {
+	return target == ErrClosed || target == context.Canceled
+}
 
 // Engine is a Lua host. One goroutine owns its Lua state; every method is
 // safe for concurrent use and runs on that goroutine. Runs (Eval, RunFile)
@@ -139,11 +181,18 @@ type Engine struct {
 	quit      chan struct{}
 	ownerDone chan struct{}
 	closeOnce sync.Once
+	optsErr   error          // from Options.Validate: every call fails with it
 	calls     sync.WaitGroup // goroutines of async calls and watchdogs
 	sem       chan struct{}  // MaxConcurrency slots
 
-	// Owned by the owner goroutine.
-	L        *lua.LState
+	// closing is cancelled by Close, and with it the run in progress.
+	closing     context.Context
+	closeCancel context.CancelCauseFunc
+
+	// Owned by the owner goroutine. The Lua state is not exported: gopher-lua
+	// is not safe for concurrent use, so code outside the engine reaches it
+	// only through Do, which runs on the owner goroutine.
+	state    *lua.LState
 	wrapper  *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
 	body     *lua.LFunction // coroutine trampoline
 	check    *lua.LFunction
@@ -165,8 +214,17 @@ type Engine struct {
 }
 
 // New creates an Engine with its Lua state and owner goroutine. Close it to
-// release them.
+// release them. Options that Validate refuses give an engine on which
+// every call fails with that error, wrapping ErrOptions: call
+// opts.Validate first to find out at once.
 func New(opts Options) *Engine {
+	if err := opts.Validate(); err != nil {
+		e := &Engine{opts: opts, optsErr: err, quit: make(chan struct{}), ownerDone: make(chan struct{}), evalCache: map[string]evalCompiled{}}
+		close(e.quit)
+		close(e.ownerDone)
+		e.closeOnce.Do(func() {})
+		return e
+	}
 	e := &Engine{
 		opts:      opts.withDefaults(),
 		jobs:      make(chan func()),
@@ -176,6 +234,7 @@ func New(opts Options) *Engine {
 		evalCache: make(map[string]evalCompiled),
 	}
 	e.sem = make(chan struct{}, e.opts.MaxConcurrency)
+	e.closing, e.closeCancel = context.WithCancelCause(context.Background())
 	ready := make(chan struct{})
 	go e.own(ready)
 	<-ready
@@ -185,7 +244,7 @@ func New(opts Options) *Engine {
 // own is the owner goroutine: it creates the Lua state and runs jobs.
 func (e *Engine) own(ready chan struct{}) {
 	defer close(e.ownerDone)
-	e.L = lua.NewState(lua.Options{
+	e.state = lua.NewState(lua.Options{
 		CallStackSize:       e.opts.CallStackSize,
 		RegistrySize:        e.opts.RegistrySize,
 		RegistryMaxSize:     e.opts.RegistryMaxSize,
@@ -200,11 +259,14 @@ func (e *Engine) own(ready chan struct{}) {
 		case job := <-e.jobs:
 			job()
 		case <-e.quit:
-			e.L.Close()
+			e.state.Close()
 			return
 		}
 	}
 }
+
+// Options returns the options the engine runs with, defaults filled in.
+func (e *Engine) Options() Options { return e.opts }
 
 // do runs fn on the owner goroutine and waits for it.
 func (e *Engine) do(fn func()) error {
@@ -212,6 +274,9 @@ func (e *Engine) do(fn func()) error {
 	job := func() {
 		defer close(done)
 		fn()
+	}
+	if e.optsErr != nil {
+		return e.optsErr
 	}
 	select {
 	case e.jobs <- job:
@@ -222,11 +287,17 @@ func (e *Engine) do(fn func()) error {
 	return nil
 }
 
-// Close stops the engine. It waits for the running script, if any, to stop
-// (cancel its context to hurry it) and for every goroutine the engine
-// started to finish. Close is idempotent.
+// Close stops the engine. It cancels the running script, if any, as
+// cancelling its context would (its Eval or RunFile returns an error that
+// wraps ErrClosed and context.Canceled), waits for it to stop and for every
+// goroutine the engine started to finish, and releases the Lua state. An
+// async Func that ignores its context holds Close up until it returns,
+// and so Close must not be called from a Func or from code run by Do (it
+// would wait for itself): call it from the goroutine that owns the
+// engine. Close is idempotent; calls after it return ErrClosed.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
+		e.closeCancel(errClosedRun)
 		close(e.quit)
 		<-e.ownerDone
 		e.calls.Wait()
@@ -246,7 +317,7 @@ func (e *Engine) Do(fn func(L *lua.LState) error) error {
 				err = fmt.Errorf("engine: %v", luaPanicMessage(r))
 			}
 		}()
-		err = fn(e.L)
+		err = fn(e.state)
 	}); derr != nil {
 		return derr
 	}
@@ -370,27 +441,96 @@ func (r *Result) Go() []any {
 
 // Eval runs a chunk of Lua code, as a REPL does: it first tries
 // "return " .. code so that an expression yields its value, and falls back
-// to code as a statement. The chunk name in error messages is "stdin".
+// to code as a statement. The chunk name in error messages is "stdin"; use
+// RunString to name the chunk and pass it arguments.
 // The code is compiled on the calling goroutine, and the compiled form of
 // the last evalCacheSize distinct chunks is kept: a program that evaluates
 // the same code again and again parses it once.
 func (e *Engine) Eval(ctx context.Context, code string) (*Result, error) {
+	if e.optsErr != nil {
+		return nil, e.optsErr
+	}
 	c, err := e.evalChunk(code)
 	if err != nil {
 		return nil, err
 	}
 	var res *Result
 	if derr := e.do(func() {
-		fn := e.L.NewFunctionFromProto(c.proto)
+		fn := e.state.NewFunctionFromProto(c.proto)
 		var args []lua.LValue
 		if c.expr {
-			args = []lua.LValue{e.L.NewFunction(func(L *lua.LState) int { return L.GetTop() })}
+			args = []lua.LValue{e.state.NewFunction(func(L *lua.LState) int { return L.GetTop() })}
 		}
 		res, err = e.execute(ctx, fn, args)
 	}); derr != nil {
 		return nil, derr
 	}
 	return res, err
+}
+
+// RunString runs code as a chunk named name, as RunFile runs a file: name
+// is what error messages and tracebacks call it ("job-42.lua:3: ..."), and
+// args, converted with ToLua, are the chunk's varargs (...). Unlike Eval,
+// code is a block of statements: it gives values with return. Compiled
+// chunks are kept as Eval keeps them.
+func (e *Engine) RunString(ctx context.Context, name, code string, args ...any) (*Result, error) {
+	if e.optsErr != nil {
+		return nil, e.optsErr
+	}
+	if name == "" {
+		return nil, fmt.Errorf("engine: RunString needs a chunk name")
+	}
+	c, err := e.cachedChunk("\x00"+name+"\x00"+code, func() (evalCompiled, error) {
+		proto, err := compile(code, name)
+		if err != nil {
+			return evalCompiled{}, &Error{Message: atEnd(code, syntaxMessage(err))}
+		}
+		return evalCompiled{proto: proto}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var res *Result
+	if derr := e.do(func() {
+		lvs := make([]lua.LValue, len(args))
+		for i, a := range args {
+			lv, cerr := ToLua(e.state, a)
+			if cerr != nil {
+				err = fmt.Errorf("engine: RunString argument %d: %w", i+1, cerr)
+				return
+			}
+			lvs[i] = lv
+		}
+		res, err = e.execute(ctx, e.state.NewFunctionFromProto(c.proto), lvs)
+	}); derr != nil {
+		return nil, derr
+	}
+	return res, err
+}
+
+// cachedChunk returns the chunk compiled under key, compiling it with
+// build when it is not kept.
+func (e *Engine) cachedChunk(key string, build func() (evalCompiled, error)) (evalCompiled, error) {
+	e.evalMu.Lock()
+	c, ok := e.evalCache[key]
+	e.evalMu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := build()
+	if err != nil {
+		return c, err
+	}
+	e.evalMu.Lock()
+	if len(e.evalCache) >= evalCacheSize {
+		for k := range e.evalCache { // drop any one
+			delete(e.evalCache, k)
+			break
+		}
+	}
+	e.evalCache[key] = c
+	e.evalMu.Unlock()
+	return c, nil
 }
 
 // evalCacheSize bounds the compiled chunks Eval keeps.
@@ -404,33 +544,19 @@ type evalCompiled struct {
 
 // evalChunk compiles code for Eval, or returns it from the cache.
 func (e *Engine) evalChunk(code string) (evalCompiled, error) {
-	e.evalMu.Lock()
-	c, ok := e.evalCache[code]
-	e.evalMu.Unlock()
-	if ok {
-		return c, nil
-	}
-	// An expression is evaluated as the argument of a function that
-	// returns its arguments, not as "return expr": a tail call would
-	// drop the chunk's frame, and with it the line of an error.
-	proto, err := compile("local btscript_values = ...; return btscript_values("+code+"\n)", "stdin")
-	c = evalCompiled{proto: proto, expr: true}
-	if err != nil {
+	return e.cachedChunk(code, func() (evalCompiled, error) {
+		// An expression is evaluated as the argument of a function that
+		// returns its arguments, not as "return expr": a tail call would
+		// drop the chunk's frame, and with it the line of an error.
+		proto, err := compile("local btscript_values = ...; return btscript_values("+code+"\n)", "stdin")
+		if err == nil {
+			return evalCompiled{proto: proto, expr: true}, nil
+		}
 		if proto, err = compile(code, "stdin"); err != nil {
-			return c, &Error{Message: atEnd(code, syntaxMessage(err))}
+			return evalCompiled{}, &Error{Message: atEnd(code, syntaxMessage(err))}
 		}
-		c = evalCompiled{proto: proto}
-	}
-	e.evalMu.Lock()
-	if len(e.evalCache) >= evalCacheSize {
-		for k := range e.evalCache { // drop any one
-			delete(e.evalCache, k)
-			break
-		}
-	}
-	e.evalCache[code] = c
-	e.evalMu.Unlock()
-	return c, nil
+		return evalCompiled{proto: proto}, nil
+	})
 }
 
 // compile parses and compiles a chunk, with checked concatenation (see
@@ -442,6 +568,9 @@ func compile(code, name string) (*lua.FunctionProto, error) {
 // RunFile runs the Lua script at path. The script receives args as the
 // global table arg (arg[0] is path) and as its varargs (...).
 func (e *Engine) RunFile(ctx context.Context, path string, args []string) (*Result, error) {
+	if e.optsErr != nil {
+		return nil, e.optsErr
+	}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
@@ -460,15 +589,15 @@ func (e *Engine) RunFile(ctx context.Context, path string, args []string) (*Resu
 	}
 	var res *Result
 	if derr := e.do(func() {
-		fn := e.L.NewFunctionFromProto(proto)
-		argt := e.L.NewTable()
+		fn := e.state.NewFunctionFromProto(proto)
+		argt := e.state.NewTable()
 		argt.RawSetInt(0, lua.LString(path))
 		lvs := make([]lua.LValue, len(args))
 		for i, a := range args {
 			argt.RawSetInt(i+1, lua.LString(a))
 			lvs[i] = lua.LString(a)
 		}
-		e.L.SetGlobal("arg", argt)
+		e.state.SetGlobal("arg", argt)
 		res, err = e.execute(ctx, fn, lvs)
 	}); derr != nil {
 		return nil, derr

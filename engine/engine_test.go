@@ -857,3 +857,128 @@ func TestModulesAndSetup(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// TestCloseCancelsRun: Close does not wait for a sleeping script, it
+// cancels it, and the run reports the cancellation.
+func TestCloseCancelsRun(t *testing.T) {
+	base := runtime.NumGoroutine()
+	e := New(Options{Stdout: &bytes.Buffer{}})
+	started := make(chan struct{})
+	e.Register("started", func(ctx context.Context, args []any) ([]any, error) {
+		close(started)
+		return nil, nil
+	})
+	type outcome struct {
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		_, err := e.Eval(context.Background(), "started()\nsleep(30)\nreturn 1")
+		done <- outcome{err}
+	}()
+	<-started
+	begin := time.Now()
+	e.Close()
+	took := time.Since(begin)
+	var out outcome
+	select {
+	case out = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Eval did not return after Close")
+	}
+	if took > 100*time.Millisecond {
+		t.Errorf("Close took %s during sleep(30)", took)
+	}
+	if !errors.Is(out.err, context.Canceled) || !errors.Is(out.err, ErrClosed) {
+		t.Fatalf("error %v, want a cancellation wrapping ErrClosed", out.err)
+	}
+	if msg := out.err.Error(); msg != "stdin:2: script cancelled: engine: closed" {
+		t.Errorf("message %q", msg)
+	}
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= base })
+}
+
+// TestTimeoutIsDeadline: a run stopped by Options.Timeout is both
+// ErrTimeout and context.DeadlineExceeded.
+func TestTimeoutIsDeadline(t *testing.T) {
+	e, _ := newTestEngine(t, Options{Timeout: 20 * time.Millisecond})
+	_, err := e.Eval(context.Background(), "sleep(5)")
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v", err)
+	}
+	if !strings.HasSuffix(err.Error(), "script timed out after 20ms") {
+		t.Errorf("message %q", err.Error())
+	}
+}
+
+// TestRunString: a named chunk with arguments.
+func TestRunString(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	res, err := e.RunString(context.Background(), "job-7.lua", "local a, b, c = ...\nreturn a + 1, b .. '!', c.x", 41, "hi", map[string]any{"x": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(res.Go()); got != "[42 hi! true]" {
+		t.Errorf("results %s", got)
+	}
+	_, err = e.RunString(context.Background(), "job-8.lua", "local x = ...\n\nerror('bad ' .. x)", "input")
+	if err == nil || err.Error() != "job-8.lua:3: bad input" {
+		t.Errorf("error %v", err)
+	}
+	// The same code under another name is compiled under that name.
+	_, err = e.RunString(context.Background(), "job-9.lua", "local x = ...\n\nerror('bad ' .. x)", "input")
+	if err == nil || err.Error() != "job-9.lua:3: bad input" {
+		t.Errorf("error %v", err)
+	}
+	if _, err = e.RunString(context.Background(), "job.lua", "return 1 +"); err == nil || !strings.HasPrefix(err.Error(), "job.lua:1:") {
+		t.Errorf("syntax error %v", err)
+	}
+	if _, err = e.RunString(context.Background(), "", "return 1"); err == nil || !strings.Contains(err.Error(), "chunk name") {
+		t.Errorf("no name: %v", err)
+	}
+	if _, err = e.RunString(context.Background(), "job.lua", "return 1", make(chan int)); err == nil || !strings.Contains(err.Error(), "argument 1") {
+		t.Errorf("bad argument: %v", err)
+	}
+	// A statement chunk: an expression alone is a syntax error, as in a file.
+	if _, err = e.RunString(context.Background(), "job.lua", "1 + 1"); err == nil {
+		t.Error("an expression ran as a statement block")
+	}
+}
+
+// TestOptionsOutOfRange: options out of range fail every call, naming the
+// field, instead of being replaced by a default.
+func TestOptionsOutOfRange(t *testing.T) {
+	cases := []struct {
+		opts Options
+		want string
+	}{
+		{Options{Timeout: -time.Second}, "Timeout is -1000000000"},
+		{Options{CallStackSize: -1}, "CallStackSize is -1"},
+		{Options{RegistrySize: -5}, "RegistrySize is -5"},
+		{Options{RegistryMaxSize: -1}, "RegistryMaxSize is -1"},
+		{Options{MaxConcurrency: -2}, "MaxConcurrency is -2"},
+		{Options{RegistrySize: 4096, RegistryMaxSize: 1024}, "RegistryMaxSize 1024 is below RegistrySize 4096"},
+	}
+	for _, tc := range cases {
+		if err := tc.opts.Validate(); !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want %q", tc.opts, err, tc.want)
+		}
+		e := New(tc.opts)
+		if _, err := e.Eval(context.Background(), "1"); !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Eval on New(%+v) = %v", tc.opts, err)
+		}
+		if err := e.Register("f", func(context.Context, []any) ([]any, error) { return nil, nil }); !errors.Is(err, ErrOptions) {
+			t.Errorf("Register: %v", err)
+		}
+		if err := e.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+	if err := (Options{MemoryLimit: -1, RegistrySize: 1024, RegistryMaxSize: 1024}).Validate(); err != nil {
+		t.Errorf("valid options refused: %v", err)
+	}
+	e, _ := newTestEngine(t, Options{MaxConcurrency: 3})
+	if got := e.Options(); got.MaxConcurrency != 3 || got.CallStackSize != DefaultCallStackSize {
+		t.Errorf("Options() = %+v", got)
+	}
+}

@@ -27,8 +27,15 @@ type Error struct {
 // Error returns the message.
 func (e *Error) Error() string { return e.Message }
 
-// Unwrap returns the cause: context.Canceled, an error wrapping ErrTimeout,
-// ErrMemoryLimit or ErrDeadlock, or nil for a Lua error.
+// Unwrap returns the cause, for errors.Is and errors.As: the context's
+// cause for a cancelled run (context.Canceled, ErrClosed, or what the
+// caller's context was cancelled with), ErrTimeout (also
+// context.DeadlineExceeded) for Options.Timeout, ErrMemoryLimit,
+// ErrDeadlock; for a script that failed with an error it did not catch,
+// the Go error behind it when there is one: what an async Func returned
+// (a *rpc.Error or *scale.NotFoundError from a chain call, say), or
+// context.DeadlineExceeded for an expired timeout scope. It is nil for an
+// error the script raised itself.
 func (e *Error) Unwrap() error { return e.cause }
 
 // MaxErrorText bounds, in bytes, the text an error value's __tostring may
@@ -79,7 +86,7 @@ func (e *Engine) errorText(v lua.LValue) string {
 			return b.String()
 		}
 	}
-	L := e.L
+	L := e.state
 	mm := metaField(L, v, "__tostring")
 	if mm == lua.LNil {
 		return fmt.Sprintf("(error object is a %s value)", v.Type())

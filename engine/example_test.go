@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -61,4 +62,58 @@ func Example_exactIntegers() {
 	// Output:
 	// 13510798882111491	13510798882111492
 	// 3	4	false	stdin:7: 7 / 2 is not an integer: use int.div(a, b) for the floor, or tonumber(a) / tonumber(b) for a float
+}
+
+// quotaError is an error type of the host's own.
+type quotaError struct{ left int }
+
+func (q *quotaError) Error() string { return fmt.Sprintf("quota exhausted (%d left)", q.left) }
+
+// A named script with arguments, on an engine of its own with its own
+// timeout; a Go error it does not catch comes back to the host with its
+// type, and the Lua position in its message.
+func ExampleEngine_RunString() {
+	e := engine.New(engine.Options{Stdout: os.Stdout, Timeout: 10 * time.Second})
+	defer e.Close()
+	e.Register("spend", func(ctx context.Context, args []any) ([]any, error) {
+		n, _ := args[0].(int64)
+		if n > 3 {
+			return nil, &quotaError{left: 3}
+		}
+		return []any{3 - n}, nil
+	})
+	res, err := e.RunString(context.Background(), "job-1.lua", "local n = ...\nreturn spend(n)", 2)
+	fmt.Println(res.Go(), err)
+
+	_, err = e.RunString(context.Background(), "job-2.lua", "local n = ...\nreturn spend(n)", 5)
+	var q *quotaError
+	fmt.Println(err)
+	fmt.Println(errors.As(err, &q), q.left)
+	// Output:
+	// [1] <nil>
+	// job-2.lua:2: quota exhausted (3 left)
+	// true 3
+}
+
+// Close cancels the script running on the engine.
+func ExampleEngine_Close() {
+	e := engine.New(engine.Options{})
+	started := make(chan struct{})
+	e.Register("started", func(ctx context.Context, args []any) ([]any, error) {
+		close(started)
+		return nil, nil
+	})
+	done := make(chan error)
+	go func() {
+		_, err := e.RunString(context.Background(), "wait.lua", "started()\nsleep(30)")
+		done <- err
+	}()
+	<-started
+	e.Close()
+	err := <-done
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, context.Canceled), errors.Is(err, engine.ErrClosed))
+	// Output:
+	// wait.lua:2: script cancelled: engine: closed
+	// true true
 }

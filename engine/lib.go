@@ -77,7 +77,7 @@ func (e *Engine) sweepCoros() {
 // init opens the sandboxed libraries and installs the engine's globals.
 // Runs on the owner goroutine.
 func (e *Engine) init() {
-	L := e.L
+	L := e.state
 	e.marker = L.NewUserData()
 	e.coroMap = map[coroKey]*userCoro{}
 

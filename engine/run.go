@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -124,6 +125,8 @@ type run struct {
 	stopErr     error
 	failed      []*task // spawned tasks that failed
 
+	causes []error // Go errors raised in the script, latest last (see noteCause)
+
 	lastObj    lua.LValue
 	lastTrace  string
 	carryObj   lua.LValue
@@ -132,6 +135,16 @@ type run struct {
 
 // ErrTimeout is wrapped by the error of a script stopped by Options.Timeout.
 var ErrTimeout = errors.New("script timed out")
+
+// timeoutError is the cause of a run stopped by Options.Timeout: both
+// ErrTimeout and context.DeadlineExceeded, as for a context deadline.
+type timeoutError struct{ d time.Duration }
+
+func (t timeoutError) Error() string { return fmt.Sprintf("%s after %s", ErrTimeout, t.d) }
+
+func (t timeoutError) Is(target error) bool {
+	return target == ErrTimeout || target == context.DeadlineExceeded
+}
 
 // ErrMemoryLimit is wrapped by the error of a script stopped by
 // Options.MemoryLimit.
@@ -148,16 +161,17 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 	}
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
+	stopClose := context.AfterFunc(e.closing, func() { cancel(context.Cause(e.closing)) })
+	defer stopClose()
 	runCtx := ctx
 	if e.opts.Timeout > 0 {
 		var tcancel context.CancelFunc
-		runCtx, tcancel = context.WithTimeoutCause(ctx, e.opts.Timeout,
-			fmt.Errorf("%w after %s", ErrTimeout, e.opts.Timeout))
+		runCtx, tcancel = context.WithTimeoutCause(ctx, e.opts.Timeout, timeoutError{e.opts.Timeout})
 		defer tcancel()
 	}
 	r := &run{
 		e:       e,
-		L:       e.L,
+		L:       e.state,
 		ctx:     runCtx,
 		cancel:  cancel,
 		results: make(chan callResult, 256),
@@ -200,9 +214,40 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		return nil, err
 	}
 	if !root.ok {
-		return nil, e.runError(root.err, root.trace)
+		err := e.runError(root.err, root.trace)
+		err.cause = r.causeOf(err.Message)
+		return nil, err
 	}
 	return &Result{Values: root.vals}, nil
+}
+
+// maxCauses bounds the Go errors a run remembers for causeOf: the script's
+// own error is almost always one of the last few raised.
+const maxCauses = 64
+
+// noteCause remembers a Go error raised in the script as a Lua string, so
+// that the run's error can carry it if the script does not catch it.
+func (r *run) noteCause(err error) {
+	if len(r.causes) == maxCauses {
+		copy(r.causes, r.causes[1:])
+		r.causes = r.causes[:maxCauses-1]
+	}
+	r.causes = append(r.causes, err)
+}
+
+// causeOf returns the Go error behind an uncaught Lua error message: the
+// latest one raised whose text the message is, or ends with after a
+// position or a gather's "branch failed" prefix. A Lua error carries only
+// text, so text is what ties it to its cause; an error the script caught
+// and raised again unchanged keeps its cause, one it rewrote does not.
+func (r *run) causeOf(msg string) error {
+	for i := len(r.causes) - 1; i >= 0; i-- {
+		text := r.causes[i].Error()
+		if text != "" && (msg == text || strings.HasSuffix(msg, ": "+text)) {
+			return r.causes[i]
+		}
+	}
+	return nil
 }
 
 // stopError reports why the run stopped early, or nil.
@@ -367,6 +412,9 @@ func (r *run) step(item readyItem) {
 		args = append(args, c.fn)
 	}
 	if item.call {
+		if item.err != nil {
+			r.noteCause(item.err)
+		}
 		if t.nret == nretWrapped {
 			args = r.callArgs(args, item)
 		} else {

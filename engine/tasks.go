@@ -90,7 +90,7 @@ func (e *Engine) newThread() *lua.LState {
 		e.threads = e.threads[:n-1]
 		return th
 	}
-	th, _ := e.L.NewThread()
+	th, _ := e.state.NewThread()
 	return th
 }
 
@@ -127,7 +127,9 @@ func (r *run) finishCo(t *task, c *co, ok bool, vals []lua.LValue, errObj lua.LV
 		case ok:
 			r.enqueue(t, append([]lua.LValue{lua.LNumber(stOK)}, vals...), "")
 		case expired:
-			r.enqueue(t, []lua.LValue{lua.LNumber(stRaisePos), lua.LString("timeout after " + seconds(c.timeout))}, "")
+			cause := scopeTimeout{c.timeout}
+			r.noteCause(cause)
+			r.enqueue(t, []lua.LValue{lua.LNumber(stRaisePos), lua.LString(cause.Error())}, "")
 		default:
 			r.enqueue(t, []lua.LValue{lua.LNumber(stRaise), errObj}, trace)
 		}
@@ -143,6 +145,14 @@ func (r *run) finishCo(t *task, c *co, ok bool, vals []lua.LValue, errObj lua.LV
 		}
 	}
 }
+
+// scopeTimeout is the cause of a timeout scope that expired: its message,
+// and context.DeadlineExceeded.
+type scopeTimeout struct{ d time.Duration }
+
+func (s scopeTimeout) Error() string { return "timeout after " + seconds(s.d) }
+
+func (scopeTimeout) Unwrap() error { return context.DeadlineExceeded }
 
 func seconds(d time.Duration) string {
 	return fmt.Sprintf("%gs", d.Seconds())

@@ -91,9 +91,14 @@ func GetSubnetBurnCost(ctx context.Context, c *chain.Client, at string) (Balance
 
 // GetStake returns the stake of coldkey on hotkey in subnet netuid, from
 // StakeInfoRuntimeApi.get_stake_info_for_hotkey_coldkey_netuid; 0 when
-// there is none. On subnets other than the root subnet the amount is in
-// the subnet's alpha, in units of 10^-9.
-func GetStake(ctx context.Context, c *chain.Client, at, coldkey, hotkey string, netuid uint16) (Balance, error) {
+// there is none. The amount is in the subnet's alpha (TAO on the root
+// subnet), which its type says.
+func GetStake(ctx context.Context, c *chain.Client, at, coldkey, hotkey string, netuid uint16) (Alpha, error) {
+	b, err := getStake(ctx, c, at, coldkey, hotkey, netuid)
+	return Alpha{Amount: uint64(b), Netuid: netuid}, err
+}
+
+func getStake(ctx context.Context, c *chain.Client, at, coldkey, hotkey string, netuid uint16) (Balance, error) {
 	if err := checkAddress("coldkey", coldkey); err != nil {
 		return 0, fmt.Errorf("get_stake: %w", err)
 	}

@@ -235,11 +235,67 @@ func TestSpec218Table(t *testing.T) {
 				want, _ = st.Uint()
 			}
 		}
-		if b, err := GetStake(ctx, c, "", alice, bob, 1); err != nil || uint64(b) != want || want == 0 {
-			t.Fatalf("get_stake %d, %v; the list says %d", b, err, want)
+		if b, err := GetStake(ctx, c, "", alice, bob, 1); err != nil || b.Amount != want || b.Netuid != 1 || want == 0 {
+			t.Fatalf("get_stake %v, %v; the list says %d", b, err, want)
 		}
-		if b, err := GetStake(ctx, c, "", alice, alice, 1); err != nil || b != 0 {
-			t.Fatalf("get_stake on a hotkey alice does not stake on: %d, %v", b, err)
+		if b, err := GetStake(ctx, c, "", alice, alice, 1); err != nil || b != (Alpha{Netuid: 1}) {
+			t.Fatalf("get_stake on a hotkey alice does not stake on: %v, %v", b, err)
+		}
+		// The typed results agree with the Values.
+		infos, err := StakeInfoOf(ctx, c, "", alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(infos) != list.Len() {
+			t.Fatalf("%d typed stake infos, %d in the list", len(infos), list.Len())
+		}
+		for _, si := range infos {
+			if si.Coldkey.String() != alice || si.Stake.Netuid != si.Netuid {
+				t.Fatalf("stake info %+v", si)
+			}
+			if si.Netuid == 1 && (si.Stake.Amount != want || si.Hotkey.String() != bob) {
+				t.Fatalf("stake info on subnet 1: %+v, want %d on bob", si, want)
+			}
+		}
+		// bob is a delegate (take 11796) owned by alice; alice is none.
+		d, err := GetDelegateByHotkey(ctx, c, "", bob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if take, _ := d.Field("take"); take.String() != "11796" {
+			t.Fatalf("get_delegate_by_hotkey(bob): %s", d)
+		}
+		dt, err := DelegateOf(ctx, c, "", bob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dt == nil || dt.Hotkey.String() != bob || dt.Owner.String() != alice || dt.Take != 11796 {
+			t.Fatalf("DelegateOf(bob) = %+v", dt)
+		}
+		if nd, err := GetDelegateByHotkey(ctx, c, "", alice); err != nil || !nd.IsNull() {
+			t.Fatalf("get_delegate_by_hotkey(alice): %s, %v", nd, err)
+		}
+		if nd, err := DelegateOf(ctx, c, "", alice); err != nil || nd != nil {
+			t.Fatalf("DelegateOf(alice): %+v, %v", nd, err)
+		}
+		// neuron_for_uid: uid 0 of subnet 1 is the neuron neurons_lite lists.
+		nv, err := NeuronForUID(ctx, c, "", 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, _ := nv.Field("hotkey"); !h.Equal(hk) {
+			t.Fatalf("neuron_for_uid(0, 1) hotkey %s, neurons_lite says %s", h, hk)
+		}
+		nt, err := NeuronOf(ctx, c, "", 0, 1)
+		if err != nil || nt == nil || !bytes.Equal(nt.Hotkey[:], hk.Bytes()) || nt.UID != 0 || nt.Netuid != 1 {
+			t.Fatalf("NeuronOf(0, 1) = %+v, %v", nt, err)
+		}
+		if nv, err := NeuronForUID(ctx, c, "", 5, 1); err != nil || !nv.IsNull() {
+			t.Fatalf("neuron_for_uid of an absent uid: %s, %v", nv, err)
+		}
+		mt, err := MetagraphOf(ctx, c, "", 1, 0)
+		if err != nil || mt == nil || mt.NumUIDs != 1 || len(mt.Hotkeys) != 1 || !bytes.Equal(mt.Hotkeys[0][:], hk.Bytes()) || mt.AlphaStake != nil {
+			t.Fatalf("MetagraphOf(1) = %+v, %v", mt, err)
 		}
 		_, err = Metagraph(ctx, c, "", 1, 1)
 		var missing *MissingAPIError

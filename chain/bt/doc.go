@@ -17,5 +17,12 @@
 // (spec 218), and a helper whose method no table covers fails with an error
 // saying so rather than guessing the layout of the answer.
 //
-// Balances are exact: Balance holds rao in a uint64.
+// Results come two ways: as scale.Value (every field the runtime has, under
+// its metadata's names) and, for the main runtime API answers, as Go
+// structs decoded with scale.Value.Unmarshal (NeuronsLiteOf, NeuronOf,
+// MetagraphOf, StakeInfoOf, DelegatesOf, DelegateOf, SubnetsOf).
+//
+// Amounts are exact and carry their unit in their type: Balance holds TAO
+// as rao in a uint64; Alpha holds an amount of a subnet's alpha token with
+// its netuid (GetStake returns one).
 package bt

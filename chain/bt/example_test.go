@@ -3,37 +3,51 @@ package bt_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/bt"
-	"github.com/btscript/btscript/chain/rpc"
+	"github.com/btscript/btscript/chain/record"
 )
 
-// Reading Bittensor state from Go, all at one block.
+// sharedTestdata is the real chain data beside a clone (../shared/testdata),
+// or where BTSCRIPT_TESTDATA points.
+func sharedTestdata() string {
+	if dir := os.Getenv("BTSCRIPT_TESTDATA"); dir != "" {
+		return dir
+	}
+	return filepath.Join("..", "..", "..", "shared", "testdata")
+}
+
+// Reading Bittensor state from Go, all at one block: here from the
+// bittensor SDK's recording of finney, replayed; with
+// chain.Dial(ctx, "finney", nil, rpc.Config{}, chain.Options{}) the same
+// code reads the live chain.
 func Example() {
-	c, err := chain.Dial("finney", nil, rpc.Config{}, chain.Options{})
+	path := filepath.Join(sharedTestdata(), "recorded-rpc.json")
+	book, err := record.Load(path, "tempo", filepath.Dir(path))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	c := chain.New(record.NewReplayer(book), chain.Options{})
 	defer c.Close()
+
 	ctx := context.Background()
 	head, err := c.Head(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	tempo, exists, err := bt.Tempo(ctx, c, head, 1)
-	if err != nil || !exists {
-		fmt.Println("subnet 1:", exists, err)
-		return
-	}
-	bal, err := bt.GetBalance(ctx, c, head, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+	tempo, exists, err := bt.Tempo(ctx, c, head, 23)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(tempo, bal, bal.Rao())
+	fmt.Println("subnet 23 exists:", exists, "tempo:", tempo)
+	// Output:
+	// subnet 23 exists: true tempo: 1000
 }
 
 func ExampleBalance_String() {

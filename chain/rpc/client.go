@@ -302,9 +302,10 @@ func (c *Client) BatchCall(ctx context.Context, elems []BatchElem) error {
 // method that cancels it (chain_unsubscribeNewHeads), called by
 // Subscription.Unsubscribe and after an abandoned subscribe.
 //
-// ctx bounds only the subscribe call, as in Call; it does not end the
-// subscription, which lasts until Unsubscribe, Close, or a failure to
-// resubscribe. After a reconnect the client calls method again with the
+// ctx bounds the subscribe call, as in Call, and the subscription: when
+// it ends, the subscription is cancelled at the node and ends with
+// context.Cause(ctx) as its Err. It also ends with Unsubscribe, Close, or
+// a failure to resubscribe. After a reconnect the client calls method again with the
 // same params and routes the new server id to the same Subscription, so
 // a consumer sees at most a gap; if renewing fails after Config.Retries,
 // the Subscription ends with that error. An active subscription keeps the
@@ -326,6 +327,7 @@ func (c *Client) Subscribe(ctx context.Context, method, unsubscribe string, para
 		once.Do(func() { err = c.unsubscribe(s) })
 		return err
 	}
+	life := ctx
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	if err := c.acquire(ctx); err != nil {
@@ -343,6 +345,17 @@ func (c *Client) Subscribe(ctx context.Context, method, unsubscribe string, para
 	if m := msgs[0]; m.Error != nil {
 		return nil, m.Error.withMethod(method)
 	}
+	stop := context.AfterFunc(life, func() {
+		s.end(context.Cause(life))
+		s.Unsubscribe()
+	})
+	s.mu.Lock()
+	if s.ended {
+		stop()
+	} else {
+		s.stopCtx = stop // end releases the context's hold
+	}
+	s.mu.Unlock()
 	return s, nil
 }
 

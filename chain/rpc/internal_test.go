@@ -67,6 +67,24 @@ func TestBackoff(t *testing.T) {
 	if d := c.backoff(0, 3*time.Second); d != 3*time.Second {
 		t.Fatalf("Retry-After not honoured: %v", d)
 	}
+	// The delay is jittered over the whole upper half: callers that failed
+	// together spread out. 400 draws all falling in one quarter of the
+	// range happens with probability 2^-399.
+	const want = 800 * time.Millisecond // attempt 3
+	lower, upper := 0, 0
+	seen := map[time.Duration]bool{}
+	for range 400 {
+		d := c.backoff(3, 0)
+		seen[d] = true
+		if d < want*3/4 {
+			lower++
+		} else {
+			upper++
+		}
+	}
+	if lower == 0 || upper == 0 || len(seen) < 100 {
+		t.Fatalf("backoff not jittered: %d draws below %v, %d above, %d distinct", lower, want*3/4, upper, len(seen))
+	}
 }
 
 func TestRetryable(t *testing.T) {

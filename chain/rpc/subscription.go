@@ -21,9 +21,10 @@ type Subscription struct {
 	dropped atomic.Uint64
 	unsub   func() error // cancels at the source; may be nil
 
-	mu    sync.Mutex // guards ended and err, and serializes sends with end
-	ended bool
-	err   error
+	mu      sync.Mutex // guards ended, err and stopCtx, and serializes sends with end
+	ended   bool
+	err     error
+	stopCtx func() bool // detaches the subscription from its context
 
 	// Fields below belong to the Client's dispatch goroutine.
 	client        *Client
@@ -118,6 +119,9 @@ func (s *Subscription) end(err error) {
 	}
 	s.ended = true
 	s.err = err
+	if s.stopCtx != nil {
+		s.stopCtx()
+	}
 	close(s.ch)
 	close(s.done)
 }

@@ -267,3 +267,44 @@ func TestSubmissionWatchIsNotRenewed(t *testing.T) {
 		t.Fatalf("the extrinsic was submitted %d times", n)
 	}
 }
+
+// TestSubscriptionEndsWithContext: the context given to Subscribe bounds
+// the subscription too: when it ends, the node is told and Err says why.
+func TestSubscriptionEndsWithContext(t *testing.T) {
+	src := newHeads()
+	srv := rpctest.New(src.handler(), rpctest.Options{})
+	defer srv.Close()
+	c := newClient(t, rpc.Config{Endpoints: []string{srv.URL()}})
+	cause := errors.New("the job is over")
+	ctx, cancel := context.WithCancelCause(ctxFor(t))
+	s, err := c.Subscribe(ctx, "chain_subscribeNewHeads", "chain_unsubscribeNewHeads", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := next(t, s); h != (head{1, 0}) {
+		t.Fatalf("notification %+v", h)
+	}
+	cancel(cause)
+	if run := <-src.ended; run != 1 {
+		t.Fatalf("ended run %d", run)
+	}
+	<-s.Done()
+	if _, ok := <-s.C(); ok || !errors.Is(s.Err(), cause) {
+		t.Fatalf("after the context ended: open %v, err %v", ok, s.Err())
+	}
+	if c.Stats().Subscriptions != 0 {
+		t.Fatalf("client: %+v", c.Stats())
+	}
+	// A subscription that ended by itself no longer follows its context.
+	ctx2, cancel2 := context.WithCancel(ctxFor(t))
+	defer cancel2()
+	s2, err := c.Subscribe(ctx2, "chain_subscribeNewHeads", "chain_unsubscribeNewHeads", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.Unsubscribe()
+	cancel2()
+	if !errors.Is(s2.Err(), rpc.ErrUnsubscribed) {
+		t.Fatalf("unsubscribed, then the context ended: %v", s2.Err())
+	}
+}

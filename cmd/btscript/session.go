@@ -120,7 +120,7 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 			}
 			s.node, network = n, n.URL
 		}
-		c, err := chain.Dial(network, o.fallbacks, cfg, chain.Options{})
+		c, err := chain.DialLazy(network, o.fallbacks, cfg, chain.Options{})
 		if err != nil {
 			s.close()
 			return nil, usageError{err.Error()}
@@ -166,8 +166,12 @@ func openSession(ctx context.Context, o runOptions, stdout, stderr io.Writer) (*
 	}
 	// A recording must hold the metadata it was run with, and a replay must
 	// answer from the recording alone: neither uses the disk cache.
+	cacheDir := getenv("BTSCRIPT_CACHE_DIR")
+	if cacheDir == "" {
+		cacheDir, _ = chain.DefaultCacheDir() // none found: no disk cache
+	}
 	s.client = chain.New(t, chain.Options{
-		CacheDir:    getenv("BTSCRIPT_CACHE_DIR"),
+		CacheDir:    cacheDir,
 		NoDiskCache: o.noCache || o.record != "" || o.replay != "",
 	})
 
