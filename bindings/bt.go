@@ -9,6 +9,7 @@ import (
 
 	"github.com/btscript/btscript/chain/bt"
 	"github.com/btscript/btscript/engine"
+	"github.com/btscript/btscript/internal/suggest"
 	"github.com/btscript/btscript/scale"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -242,50 +243,11 @@ func (b *binder) guardBT(L *lua.LState) {
 	L.SetMetatable(t, mt)
 }
 
-// closest returns up to three of names nearest to s: within an edit
-// distance of a third of its length, or containing it.
+// closest returns up to three of names nearest to s, quoted.
 func closest(s string, names []string) []string {
-	type cand struct {
-		name string
-		d    int
-	}
-	var cs []cand
-	limit := max(2, len(s)/3)
-	for _, n := range names {
-		d := editDistance(s, n)
-		if d <= limit || (len(s) >= 4 && strings.Contains(n, s)) {
-			cs = append(cs, cand{n, d})
-		}
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
-	var out []string
-	for i := 0; i < len(cs) && i < 3; i++ {
-		out = append(out, "'"+cs[i].name+"'")
+	out := suggest.Closest(s, names)
+	for i, n := range out {
+		out[i] = "'" + n + "'"
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance of a and b, bounded in work by
-// their lengths (names are short).
-func editDistance(a, b string) int {
-	if len(a) > 64 {
-		a = a[:64]
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/btscript/btscript/internal/suggest"
 )
 
 // EncodeError reports a value that does not fit its type, with the field
@@ -691,7 +693,7 @@ func (e *encoder) encVariant(c *codec, dst []byte, v any) ([]byte, *EncodeError)
 			names[i] = x.name
 		}
 		msg := fmt.Sprintf("%s has no variant %s", c.name, name)
-		if s := suggest(name, names); len(s) > 0 {
+		if s := suggest.Closest(name, names); len(s) > 0 {
 			msg += " (did you mean " + strings.Join(s, ", ") + "?)"
 		}
 		return dst, &EncodeError{Msg: msg}

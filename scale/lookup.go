@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/btscript/btscript/internal/suggest"
 )
 
 // NotFoundError reports a pallet, storage item, constant, runtime API or
@@ -27,68 +29,6 @@ func (e *NotFoundError) Error() string {
 	return s
 }
 
-// suggest returns up to 3 names close to want: case-insensitive matches,
-// substrings and small edit distances.
-func suggest(want string, names []string) []string {
-	type cand struct {
-		name  string
-		d, ed int
-	}
-	lw := strings.ToLower(want)
-	var cs []cand
-	for _, n := range names {
-		ln := strings.ToLower(n)
-		ed := editDistance(lw, ln)
-		d := ed
-		switch {
-		case ln == lw:
-			d = 0
-		case lw != "" && (strings.Contains(ln, lw) || strings.Contains(lw, ln)):
-			d = min(d, 1)
-		}
-		if d <= max(2, len(want)/3) {
-			cs = append(cs, cand{n, d, ed})
-		}
-	}
-	// Insertion sort by distance: candidate lists are short.
-	for i := 1; i < len(cs); i++ {
-		for j := i; j > 0 && (cs[j].d < cs[j-1].d || (cs[j].d == cs[j-1].d && cs[j].ed < cs[j-1].ed)); j-- {
-			cs[j], cs[j-1] = cs[j-1], cs[j]
-		}
-	}
-	var out []string
-	for i := 0; i < len(cs) && i < 3; i++ {
-		out = append(out, cs[i].name)
-	}
-	return out
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		if a == b {
-			return 0
-		}
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
 // Pallet returns the pallet called name.
 func (m *Metadata) Pallet(name string) (*Pallet, error) {
 	if p, ok := m.palletByName[name]; ok {
@@ -98,7 +38,7 @@ func (m *Metadata) Pallet(name string) (*Pallet, error) {
 	for i, p := range m.Pallets {
 		names[i] = p.Name
 	}
-	return nil, &NotFoundError{What: "pallet", Name: name, Similar: suggest(name, names)}
+	return nil, &NotFoundError{What: "pallet", Name: name, Similar: suggest.Closest(name, names)}
 }
 
 // PalletByIndex returns the pallet with the given call/event index.
@@ -129,7 +69,7 @@ func (p *Pallet) StorageEntry(name string) (*StorageEntry, error) {
 	for i, e := range p.Storage {
 		names[i] = e.Name
 	}
-	return nil, &NotFoundError{What: "storage item", Name: name, In: "pallet " + p.Name, Similar: suggest(name, names)}
+	return nil, &NotFoundError{What: "storage item", Name: name, In: "pallet " + p.Name, Similar: suggest.Closest(name, names)}
 }
 
 // Constant returns the constant pallet.name.
@@ -152,7 +92,7 @@ func (p *Pallet) Constant(name string) (*Constant, error) {
 	for i, c := range p.Constants {
 		names[i] = c.Name
 	}
-	return nil, &NotFoundError{What: "constant", Name: name, In: "pallet " + p.Name, Similar: suggest(name, names)}
+	return nil, &NotFoundError{What: "constant", Name: name, In: "pallet " + p.Name, Similar: suggest.Closest(name, names)}
 }
 
 // RuntimeAPI returns the runtime API trait called name (V15 metadata).
@@ -167,7 +107,7 @@ func (m *Metadata) RuntimeAPI(name string) (*RuntimeAPI, error) {
 	for i, a := range m.APIs {
 		names[i] = a.Name
 	}
-	return nil, &NotFoundError{What: "runtime API", Name: name, Similar: suggest(name, names)}
+	return nil, &NotFoundError{What: "runtime API", Name: name, Similar: suggest.Closest(name, names)}
 }
 
 // Method returns the runtime API method api.method, e.g.
@@ -189,7 +129,7 @@ func (a *RuntimeAPI) Method(name string) (*RuntimeMethod, error) {
 	for i, me := range a.Methods {
 		names[i] = me.Name
 	}
-	return nil, &NotFoundError{What: "method", Name: name, In: "runtime API " + a.Name, Similar: suggest(name, names)}
+	return nil, &NotFoundError{What: "method", Name: name, In: "runtime API " + a.Name, Similar: suggest.Closest(name, names)}
 }
 
 // MethodByRPCName returns the method whose state_call name is name
@@ -211,7 +151,7 @@ func (m *Metadata) MethodByRPCName(name string) (*RuntimeMethod, error) {
 	if m.Version < 15 {
 		return nil, fmt.Errorf("runtime API method %s not found: metadata V%d has no runtime API descriptions (need V15)", name, m.Version)
 	}
-	return nil, &NotFoundError{What: "runtime API method", Name: name, Similar: suggest(name, names)}
+	return nil, &NotFoundError{What: "runtime API method", Name: name, Similar: suggest.Closest(name, names)}
 }
 
 // StorageByKey returns the storage item whose 32-byte prefix
