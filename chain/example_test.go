@@ -3,27 +3,18 @@ package chain_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/record"
+	"github.com/btscript/btscript/internal/testdata"
 )
-
-// sharedTestdata is the real chain data beside a clone (../shared/testdata),
-// or where BTSCRIPT_TESTDATA points.
-func sharedTestdata() string {
-	if dir := os.Getenv("BTSCRIPT_TESTDATA"); dir != "" {
-		return dir
-	}
-	return filepath.Join("..", "..", "shared", "testdata")
-}
 
 // Reading storage from Go: here from the bittensor SDK's recording of
 // finney, replayed; chain.Dial("finney", …) reads the live chain the same
 // way.
 func Example() {
-	path := filepath.Join(sharedTestdata(), "recorded-rpc.json")
+	path := filepath.Join(testdata.Dir(), "recorded-rpc.json")
 	book, err := record.Load(path, "get_balance", filepath.Dir(path))
 	if err != nil {
 		fmt.Println(err)

@@ -3,29 +3,20 @@ package bt_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/bt"
 	"github.com/btscript/btscript/chain/record"
+	"github.com/btscript/btscript/internal/testdata"
 )
-
-// sharedTestdata is the real chain data beside a clone (../shared/testdata),
-// or where BTSCRIPT_TESTDATA points.
-func sharedTestdata() string {
-	if dir := os.Getenv("BTSCRIPT_TESTDATA"); dir != "" {
-		return dir
-	}
-	return filepath.Join("..", "..", "..", "shared", "testdata")
-}
 
 // Reading Bittensor state from Go, all at one block: here from the
 // bittensor SDK's recording of finney, replayed; with
 // chain.Dial(ctx, "finney", nil, rpc.Config{}, chain.Options{}) the same
 // code reads the live chain.
 func Example() {
-	path := filepath.Join(sharedTestdata(), "recorded-rpc.json")
+	path := filepath.Join(testdata.Dir(), "recorded-rpc.json")
 	book, err := record.Load(path, "tempo", filepath.Dir(path))
 	if err != nil {
 		fmt.Println(err)

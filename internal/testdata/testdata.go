@@ -119,3 +119,26 @@ func (r Recording) Result(tb testing.TB, test, method, params string) json.RawMe
 	}
 	return resp.Result
 }
+
+// Dir returns the shared folder for runnable examples, which cannot skip:
+// $BTSCRIPT_TESTDATA, else ../shared/testdata beside the module's root
+// (the nearest folder above the working directory that holds go.mod).
+func Dir() string {
+	if dir := os.Getenv(EnvVar); dir != "" {
+		return dir
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return filepath.Join("..", "shared", "testdata")
+	}
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(d, "..", "shared", "testdata")
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return filepath.Join("..", "shared", "testdata")
+		}
+		d = parent
+	}
+}
