@@ -84,6 +84,9 @@ type Client struct {
 	batchMu sync.Mutex
 	batches map[string]*storageBatch
 	noBatch bool // the node refused state_queryStorageAt
+
+	metaWaitMu sync.Mutex
+	metaWaits  map[string]*metaWait // see metadataThen
 }
 
 // New returns a client over t. Closing the client closes t.

@@ -282,11 +282,13 @@ func (c *Client) queryMap(ctx context.Context, at, pallet, item string, prefix [
 
 // storageBatch collects the reads of one block that go out together.
 type storageBatch struct {
-	keys    []string
-	waiters map[string][]chan storageResult
-	timer   *time.Timer
-	start   time.Time // when the first key arrived
-	last    time.Time // when the latest key arrived
+	keys  []string
+	index map[string]int                // position of each key in keys
+	first []func([]byte, error)         // the first reader of each key
+	more  map[int][]func([]byte, error) // further readers of a key, rare
+	timer *time.Timer
+	start time.Time // when the first key arrived
+	last  time.Time // when the latest key arrived
 }
 
 // batchStretch is how many windows a batch may stay open while keys keep
@@ -294,32 +296,54 @@ type storageBatch struct {
 // machine, and a burst should leave as one request, not one per window.
 const batchStretch = 8
 
-type storageResult struct {
-	val []byte
-	err error
-}
-
 // readStorage reads one key of block hash, batched with the other reads
 // of the same block that arrive in the same burst (see flush).
 func (c *Client) readStorage(ctx context.Context, hash, key string) ([]byte, error) {
+	type result struct {
+		val []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	if !c.readStorageThen(hash, key, func(v []byte, err error) { ch <- result{v, err} }) {
+		return c.getStorage(ctx, hash, key)
+	}
+	select {
+	case r := <-ch:
+		return r.val, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// readStorageThen adds key to the batch of block hash and returns at
+// once; then is called with the value, from the goroutine that read it,
+// when the batch's answer comes. It reports false, without calling then,
+// when reads are not batched.
+func (c *Client) readStorageThen(hash, key string, then func([]byte, error)) bool {
 	c.batchMu.Lock()
 	if c.opts.BatchWindow < 0 || c.noBatch {
 		c.batchMu.Unlock()
-		return c.getStorage(ctx, hash, key)
+		return false
 	}
-	ch := make(chan storageResult, 1)
 	b := c.batches[hash]
 	now := time.Now()
 	if b == nil {
-		b = &storageBatch{waiters: make(map[string][]chan storageResult), start: now}
+		b = &storageBatch{index: make(map[string]int), start: now,
+			keys: make([]string, 0, c.opts.BatchMax), first: make([]func([]byte, error), 0, c.opts.BatchMax)}
 		c.batches[hash] = b
 		b.timer = time.AfterFunc(c.opts.BatchWindow, func() { c.flush(hash, b) })
 	}
 	b.last = now
-	if _, dup := b.waiters[key]; !dup {
+	if i, dup := b.index[key]; dup {
+		if b.more == nil {
+			b.more = make(map[int][]func([]byte, error))
+		}
+		b.more[i] = append(b.more[i], then)
+	} else {
+		b.index[key] = len(b.keys)
 		b.keys = append(b.keys, key)
+		b.first = append(b.first, then)
 	}
-	b.waiters[key] = append(b.waiters[key], ch)
 	full := len(b.keys) >= c.opts.BatchMax
 	if full {
 		delete(c.batches, hash)
@@ -329,12 +353,7 @@ func (c *Client) readStorage(ctx context.Context, hash, key string) ([]byte, err
 	if full {
 		go c.send(hash, b)
 	}
-	select {
-	case r := <-ch:
-		return r.val, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return true
 }
 
 // flush sends a batch when its window ends, unless keys are still
@@ -370,13 +389,14 @@ func (c *Client) send(hash string, b *storageBatch) {
 	} else {
 		vals, err = c.readMany(ctx, hash, b.keys)
 	}
-	for i, k := range b.keys {
-		r := storageResult{err: err}
+	for i, then := range b.first {
+		var v []byte
 		if err == nil {
-			r.val = vals[i]
+			v = vals[i]
 		}
-		for _, ch := range b.waiters[k] {
-			ch <- r
+		then(v, err)
+		for _, then := range b.more[i] {
+			then(v, err)
 		}
 	}
 }

@@ -123,6 +123,7 @@ type run struct {
 	stopped     bool
 	stopErr     error
 	failed      []*task // spawned tasks that failed
+	completions completions
 
 	lastObj    lua.LValue
 	lastTrace  string
@@ -314,6 +315,7 @@ func (r *run) loop(cond func() bool) {
 			r.stopped = true
 			return
 		}
+		r.takeCompletions()
 		if len(r.ready) > r.head {
 			// Take results that are already in without blocking, so a busy
 			// coroutine cannot starve the others.
@@ -334,6 +336,7 @@ func (r *run) loop(cond func() bool) {
 		// (see execute), as a select on both would cost more than the
 		// receive itself, every time the script waits.
 		r.deliver(<-r.results)
+		r.takeCompletions()
 	}
 }
 
