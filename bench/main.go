@@ -68,7 +68,11 @@ func main() {
 	flag.BoolVar(&cfg.verbose, "v", false, "show the Chopsticks log")
 	flag.StringVar(&firstURL, "first", "", "internal: connect to this URL, print the first query result and exit")
 	flag.StringVar(&firstCache, "first-cache", "", "internal: metadata cache folder for -first")
+	rssExec := flag.Bool("rss-exec", false, "internal: run the command after the flags and print its peak RSS")
 	flag.Parse()
+	if *rssExec {
+		os.Exit(rssMain(flag.Args()))
+	}
 
 	if firstURL != "" {
 		os.Exit(firstMain(firstURL, firstCache))

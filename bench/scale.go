@@ -157,7 +157,14 @@ func goScale(ctx context.Context, c *chain.Client, n int) (time.Duration, error)
 // cliScale runs `btscript run` of the gather and returns its wall time
 // and peak RSS in bytes.
 func (b *bench) cliScale(ctx context.Context, bin, script, url, home string, n int) (time.Duration, int64, error) {
-	cmd := exec.CommandContext(ctx, bin, "run", "-network", url, script)
+	self, err := os.Executable()
+	if err != nil {
+		return 0, 0, err
+	}
+	// Through a small process of this binary: a child started by a large
+	// process reports that process's peak RSS as its own (Linux counts the
+	// memory the child shared until exec).
+	cmd := exec.CommandContext(ctx, self, "-rss-exec", bin, "run", "-network", url, script)
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+home)
 	t0 := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -169,9 +176,10 @@ func (b *bench) cliScale(ctx context.Context, bin, script, url, home string, n i
 	if !strings.Contains(string(out), want) {
 		return 0, 0, fmt.Errorf("btscript run printed %q, want %q", lastBytes(out, 200), want)
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = int64(ru.Maxrss) << 10 // KiB on Linux
+	_, after, ok := strings.Cut(string(out), "@@RSS ")
+	rss, err := strconv.ParseInt(strings.TrimSpace(after), 10, 64)
+	if !ok || err != nil {
+		return 0, 0, fmt.Errorf("no peak RSS from the helper: %s", lastBytes(out, 200))
 	}
 	return took, rss, nil
 }
@@ -340,4 +348,29 @@ func luaRunString(ctx context.Context, e *engine.Engine, script string, wantSum 
 		return 0, fmt.Errorf("lua gather returned %v, want the sum %d", res.Values, wantSum)
 	}
 	return took, nil
+}
+
+// rssMain runs args and prints "@@RSS <bytes>", the peak RSS of the
+// process, after its output. This process is small (a few MiB), the
+// least the figure can be.
+func rssMain(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "bench -rss-exec: no command")
+		return 2
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		fmt.Fprintln(os.Stderr, "bench -rss-exec:", err)
+		return 1
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		fmt.Printf("@@RSS %d\n", int64(ru.Maxrss)<<10) // KiB on Linux
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench -rss-exec:", err)
+		return 1
+	}
+	return 0
 }

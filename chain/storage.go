@@ -366,7 +366,7 @@ func (c *Client) flush(hash string, b *storageBatch) {
 	}
 	now := time.Now()
 	w := c.opts.BatchWindow
-	if now.Sub(b.last) < w && now.Sub(b.start) < batchStretch*w {
+	if now.Sub(b.last) < w && (now.Sub(b.start) < batchStretch*w || b.fillsSoon(now, w, c.opts.BatchMax)) {
 		b.timer.Reset(w)
 		c.batchMu.Unlock()
 		return
@@ -375,6 +375,25 @@ func (c *Client) flush(hash string, b *storageBatch) {
 	c.batchMu.Unlock()
 	c.send(hash, b)
 }
+
+// fillsSoon reports whether a batch past its stretch, whose keys still
+// arrive, will fill within another batchStretch windows at the rate they
+// have come, and has not been open batchLongStretch windows: then it waits
+// to leave full. A long burst (a gather of a hundred thousand reads)
+// otherwise leaves in batches cut short at the stretch, more requests
+// than needed, for no gain: the burst ends when its last batch returns.
+func (b *storageBatch) fillsSoon(now time.Time, w time.Duration, max int) bool {
+	open := now.Sub(b.start)
+	if open >= batchLongStretch*w || len(b.keys) == 0 {
+		return false
+	}
+	perKey := open / time.Duration(len(b.keys))
+	return time.Duration(max-len(b.keys))*perKey <= batchStretch*w
+}
+
+// batchLongStretch is how many windows a batch that fills soon (see
+// fillsSoon) may stay open.
+const batchLongStretch = 4 * batchStretch
 
 // send reads a batch. Its request belongs to no single caller: a caller
 // that gives up stops waiting, and the others still get their values.

@@ -1,0 +1,34 @@
+package chain
+
+import (
+	"testing"
+	"time"
+)
+
+// TestBatchFillsSoon: a batch past its stretch whose keys came fast enough
+// to fill it within another stretch waits for them, up to the long
+// stretch; one that fills slowly, or has waited that long, leaves.
+func TestBatchFillsSoon(t *testing.T) {
+	const w = time.Millisecond
+	t0 := time.Unix(1000, 0)
+	batch := func(keys int) *storageBatch {
+		return &storageBatch{keys: make([]string, keys), start: t0}
+	}
+	for _, c := range []struct {
+		keys int
+		open time.Duration
+		want bool
+	}{
+		{320, 8 * w, true},   // 40 keys/ms: 192 more in 4.8 ms
+		{100, 8 * w, false},  // 12.5 keys/ms: 412 more take 33 ms
+		{256, 8 * w, true},   // 32 keys/ms: 256 more in exactly 8 ms
+		{255, 8 * w, false},  // just slower
+		{500, 31 * w, true},  // still within the long stretch
+		{500, 32 * w, false}, // open the long stretch: leaves
+		{0, 8 * w, false},
+	} {
+		if got := batch(c.keys).fillsSoon(t0.Add(c.open), w, 512); got != c.want {
+			t.Errorf("%d keys after %s: fillsSoon %v, want %v", c.keys, c.open, got, c.want)
+		}
+	}
+}
