@@ -84,7 +84,7 @@ type pending struct {
 	stop  func() bool // stops the watch on ctx
 }
 
-// complete queues the outcome of p, once.
+// complete queues the outcome of p, once: it is the done of the call.
 func (p *pending) complete(vals []any, err error) {
 	if !p.fired.CompareAndSwap(false, true) {
 		return
@@ -92,6 +92,18 @@ func (p *pending) complete(vals []any, err error) {
 	if p.stop != nil {
 		p.stop()
 	}
+	p.queue(vals, err)
+}
+
+// expire ends p when its context ends first. It does not touch p.stop,
+// which its caller may still be setting.
+func (p *pending) expire(err error) {
+	if p.fired.CompareAndSwap(false, true) {
+		p.queue(nil, err)
+	}
+}
+
+func (p *pending) queue(vals []any, err error) {
 	r := p.r
 	q := &r.completions
 	q.mu.Lock()
@@ -124,7 +136,7 @@ func (r *run) startCompletion(L *lua.LState, fn StartFunc, nret int) int {
 		return L.Yield(r.e.marker)
 	}
 	if ctx.Done() != nil {
-		p.stop = context.AfterFunc(ctx, func() { p.complete(nil, context.Cause(ctx)) })
+		p.stop = context.AfterFunc(ctx, func() { p.expire(context.Cause(ctx)) })
 	}
 	func() {
 		defer func() {
