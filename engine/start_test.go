@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -210,3 +211,72 @@ func BenchmarkGatherWaiting(b *testing.B) {
 }
 
 const waitingBytesMax = branchBytes
+
+// slowPinner answers Head once released, counting the calls.
+type slowPinner struct {
+	release chan struct{}
+	heads   atomic.Int64
+}
+
+func (p *slowPinner) Head(ctx context.Context) (string, error) {
+	p.heads.Add(1)
+	select {
+	case <-p.release:
+		return "0xhead", nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (p *slowPinner) Resolve(ctx context.Context, block any) (string, error) {
+	return "", errors.New("no blocks here")
+}
+
+// TestWhenPinned: calls with a completion in a gather learn the gather's
+// pin without waiting on the engine's goroutine: every branch starts
+// before the head is known, the head is asked once, and each call is told
+// the hash; outside any pin, a call is told there is none, at once.
+func TestWhenPinned(t *testing.T) {
+	p := &slowPinner{release: make(chan struct{})}
+	var started atomic.Int64
+	e := New(Options{Stdout: &bytes.Buffer{}, Pinner: p})
+	t.Cleanup(func() { e.Close() })
+	pinOf := func(ctx context.Context, args []any, done func([]any, error)) {
+		if started.Add(1) == 100 {
+			close(p.release) // the last branch started: the head may come
+		}
+		WhenPinned(ctx, func(hash string, ok bool, err error) {
+			if err != nil {
+				done(nil, err)
+				return
+			}
+			done([]any{hash, ok}, nil)
+		})
+	}
+	if err := e.RegisterModule("m", NewModule().Start("pin", pinOf)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Eval(context.Background(), `
+		local fs = {}
+		for i = 1, 100 do fs[i] = function() local h, ok = m.pin() return h .. tostring(ok) end end
+		local r = gather(fs)
+		for i = 2, 100 do assert(r[i] == r[1], r[i]) end
+		return r[1]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Go()[0]; got != "0xheadtrue" {
+		t.Fatalf("got %v, want 0xheadtrue", got)
+	}
+	if n := p.heads.Load(); n != 1 {
+		t.Fatalf("Head asked %d times, want once", n)
+	}
+	started.Store(1000) // no release again
+	res, err = e.Eval(context.Background(), `local h, ok = m.pin() return h, ok`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Go(); got[0] != "" || got[1] != false {
+		t.Fatalf("outside a pin: got %v, want \"\", false", got)
+	}
+}
