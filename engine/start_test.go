@@ -280,3 +280,25 @@ func TestWhenPinned(t *testing.T) {
 		t.Fatalf("outside a pin: got %v, want \"\", false", got)
 	}
 }
+
+// TestThreadDepth: a gather branch's thread, whose call-frame index grows
+// as it deepens, reaches the same depth as the script and overflows as
+// it does, twice over (the second time on a reused thread).
+func TestThreadDepth(t *testing.T) {
+	e := New(Options{Stdout: &bytes.Buffer{}})
+	t.Cleanup(func() { e.Close() })
+	for range 2 {
+		res, err := e.Eval(context.Background(), `
+			local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end
+			local function g() return 1 + g() end
+			local a, b = gather(function() return f(1900) end, function() return select(2, pcall(g)) end)
+			return a, b`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := res.Go()
+		if got[0] != int64(1900) || !strings.Contains(got[1].(string), "stack overflow") {
+			t.Fatalf("got %v, want 1900 and a stack overflow", got)
+		}
+	}
+}

@@ -80,10 +80,10 @@ func (r *run) newCo(kind coKind, parent *co, fn lua.LValue) *co {
 
 // idleThreadBytes is what an idle Lua thread holds (see README, memory of
 // a gather), for the bound on the pool.
-const idleThreadBytes = 4 << 10
+const idleThreadBytes = 2 << 10
 
 // maxThreadPool returns how many idle Lua threads are kept for reuse: as
-// many as an eighth of the memory limit holds (32 768 at the default
+// many as an eighth of the memory limit holds (65 536 at the default
 // limit), at least minThreadPool. The threads of one gather of that size
 // are all reused by the next.
 func (e *Engine) maxThreadPool() int {
