@@ -32,3 +32,31 @@ func TestBatchFillsSoon(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchWaits: within its stretch a batch waits while keys come; past
+// it, only a batch that fills soon waits, through a pause of up to 4
+// windows; a batch whose keys stopped leaves.
+func TestBatchWaits(t *testing.T) {
+	const w = time.Millisecond
+	t0 := time.Unix(1000, 0)
+	for _, c := range []struct {
+		keys       int
+		open, idle time.Duration
+		want       bool
+	}{
+		{10, 3 * w, 0, true},          // a burst just begun
+		{10, 3 * w, w, false},         // a short burst that ended: leaves
+		{100, 8 * w, 0, false},        // past the stretch, filling slowly
+		{320, 8 * w, 0, true},         // past the stretch, filling fast
+		{320, 9 * w, 3 * w, true},     // a pause in a long burst
+		{320, 12 * w, 4 * w, false},   // a pause of 4 windows: the burst ended
+		{500, 32 * w, 0, false},       // open the long stretch
+		{488, 3 * w, 2 * w, false},    // the tail of 1000 reads leaves at once
+		{300, 2*w + w/2, w / 2, true}, // keys still coming
+	} {
+		b := &storageBatch{keys: make([]string, c.keys), start: t0, last: t0.Add(c.open - c.idle)}
+		if got := b.waits(t0.Add(c.open), w, 512); got != c.want {
+			t.Errorf("%d keys, open %s, idle %s: waits %v, want %v", c.keys, c.open, c.idle, got, c.want)
+		}
+	}
+}

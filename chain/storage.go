@@ -366,7 +366,7 @@ func (c *Client) flush(hash string, b *storageBatch) {
 	}
 	now := time.Now()
 	w := c.opts.BatchWindow
-	if now.Sub(b.last) < w && (now.Sub(b.start) < batchStretch*w || b.fillsSoon(now, w, c.opts.BatchMax)) {
+	if b.waits(now, w, c.opts.BatchMax) {
 		b.timer.Reset(w)
 		c.batchMu.Unlock()
 		return
@@ -375,6 +375,26 @@ func (c *Client) flush(hash string, b *storageBatch) {
 	c.batchMu.Unlock()
 	c.send(hash, b)
 }
+
+// waits reports whether a batch whose window ended stays open: keys
+// arrived within the window, and the batch is within its stretch or fills
+// soon; or, in a long burst that fills it soon, the keys paused for less
+// than batchLongGap (a loaded machine stalls the goroutine that makes
+// them for a millisecond or two, which would cut the batch short).
+func (b *storageBatch) waits(now time.Time, w time.Duration, max int) bool {
+	idle, open := now.Sub(b.last), now.Sub(b.start)
+	if idle < w && open < batchStretch*w {
+		return true
+	}
+	if open < batchStretch*w || !b.fillsSoon(now, w, max) {
+		return false
+	}
+	return idle < batchLongGap*w
+}
+
+// batchLongGap is the pause, in windows, a batch of a long burst that
+// fills soon waits for more keys.
+const batchLongGap = 4
 
 // fillsSoon reports whether a batch past its stretch, whose keys still
 // arrive, will fill within another batchStretch windows at the rate they
