@@ -60,3 +60,53 @@ func TestBatchWaits(t *testing.T) {
 		}
 	}
 }
+
+// TestBurstRidesOutPauses: after full batches in a row, the next batch of
+// the block waits through a pause of as many windows as there were (up to
+// 16); after one, or after a batch that left long ago, it does not.
+func TestBurstRidesOutPauses(t *testing.T) {
+	const w = time.Millisecond
+	t0 := time.Unix(1000, 0)
+	var u burst
+	if got := u.on("0xa", t0, w); got != 0 {
+		t.Fatalf("no burst yet: %d", got)
+	}
+	u.full("0xa", t0, w)
+	if got := u.on("0xa", t0.Add(w), w); got != 1 {
+		t.Fatalf("after one full batch: %d, want 1", got)
+	}
+	for i := 1; i < 20; i++ {
+		u.full("0xa", t0.Add(time.Duration(i)*2*w), w)
+	}
+	now := t0.Add(40 * w)
+	if got := u.on("0xa", now, w); got != 20 {
+		t.Fatalf("after 20 full batches: %d, want 20", got)
+	}
+	if got := u.on("0xb", now, w); got != 0 {
+		t.Fatalf("another block: %d, want 0", got)
+	}
+	if got := u.on("0xa", now.Add(8*w), w); got != 0 {
+		t.Fatalf("8 windows after the last full batch: %d, want 0", got)
+	}
+	u.full("0xb", now, w)
+	if got := u.on("0xa", now, w); got != 0 {
+		t.Fatalf("a full batch of another block ends the burst: %d", got)
+	}
+	for _, c := range []struct {
+		run        int
+		open, idle time.Duration
+		want       bool
+	}{
+		{2, 3 * w, w, true},      // pause of 1 window after 2 full batches
+		{2, 4 * w, 2 * w, false}, // 2 windows: the burst ended
+		{1, 3 * w, w, false},     // the tail of 1000 reads
+		{20, 20 * w, 15 * w, true},
+		{20, 20 * w, 16 * w, false}, // at most 16 windows
+		{20, 32 * w, 0, false},      // the long stretch still ends it
+	} {
+		b := &storageBatch{keys: make([]string, 10), start: t0, last: t0.Add(c.open - c.idle), burstRun: c.run}
+		if got := b.waits(t0.Add(c.open), w, 512); got != c.want {
+			t.Errorf("after %d full batches, open %s, idle %s: waits %v, want %v", c.run, c.open, c.idle, got, c.want)
+		}
+	}
+}

@@ -287,8 +287,11 @@ type storageBatch struct {
 	first []func([]byte, error)         // the first reader of each key
 	more  map[int][]func([]byte, error) // further readers of a key, rare
 	timer *time.Timer
-	start time.Time // when the first key arrived
-	last  time.Time // when the latest key arrived
+	// burstRun is the full batches sent in a row when this one began
+	// (see burst).
+	burstRun int
+	start    time.Time // when the first key arrived
+	last    time.Time // when the latest key arrived
 }
 
 // batchStretch is how many windows a batch may stay open while keys keep
@@ -329,7 +332,8 @@ func (c *Client) readStorageThen(hash, key string, then func([]byte, error)) boo
 	now := time.Now()
 	if b == nil {
 		b = &storageBatch{index: make(map[string]int), start: now,
-			keys: make([]string, 0, c.opts.BatchMax), first: make([]func([]byte, error), 0, c.opts.BatchMax)}
+			keys: make([]string, 0, c.opts.BatchMax), first: make([]func([]byte, error), 0, c.opts.BatchMax),
+			burstRun: c.burst.on(hash, now, c.opts.BatchWindow)}
 		c.batches[hash] = b
 		b.timer = time.AfterFunc(c.opts.BatchWindow, func() { c.flush(hash, b) })
 	}
@@ -348,6 +352,7 @@ func (c *Client) readStorageThen(hash, key string, then func([]byte, error)) boo
 	if full {
 		delete(c.batches, hash)
 		b.timer.Stop()
+		c.burst.full(hash, now, c.opts.BatchWindow)
 	}
 	c.batchMu.Unlock()
 	if full {
@@ -379,22 +384,61 @@ func (c *Client) flush(hash string, b *storageBatch) {
 // waits reports whether a batch whose window ended stays open: keys
 // arrived within the window, and the batch is within its stretch or fills
 // soon; or, in a long burst that fills it soon, the keys paused for less
-// than batchLongGap (a loaded machine stalls the goroutine that makes
+// than batchFillGap (a loaded machine stalls the goroutine that makes
 // them for a millisecond or two, which would cut the batch short).
 func (b *storageBatch) waits(now time.Time, w time.Duration, max int) bool {
 	idle, open := now.Sub(b.last), now.Sub(b.start)
 	if idle < w && open < batchStretch*w {
 		return true
 	}
+	if b.burstRun >= 2 && idle < time.Duration(min(b.burstRun, batchLongGap))*w && open < batchLongStretch*w {
+		return true
+	}
 	if open < batchStretch*w || !b.fillsSoon(now, w, max) {
 		return false
 	}
-	return idle < batchLongGap*w
+	return idle < batchFillGap*w
 }
 
-// batchLongGap is the pause, in windows, a batch of a long burst that
-// fills soon waits for more keys.
-const batchLongGap = 4
+// burst follows the full batches of one block sent one after another:
+// two or more, each within batchStretch windows of the last, make a long
+// burst (a gather of thousands of reads), whose next batch rides out a
+// pause of the goroutine making its keys (see waits) of as many windows
+// as full batches went before it, up to batchLongGap. The tail of a
+// burst of a thousand reads, after one full batch, still leaves 1 ms
+// after its last key; that of a long burst up to 16 ms after, a small
+// part of what such a burst takes.
+type burst struct {
+	hash string
+	at   time.Time // when the last full batch left
+	run  int       // full batches in a row
+}
+
+func (u *burst) full(hash string, now time.Time, w time.Duration) {
+	if u.hash == hash && now.Sub(u.at) < batchStretch*w {
+		u.run++
+	} else {
+		u.hash, u.run = hash, 1
+	}
+	u.at = now
+}
+
+// on returns the full batches in a row of the burst of hash in progress,
+// or 0.
+func (u *burst) on(hash string, now time.Time, w time.Duration) int {
+	if u.hash == hash && now.Sub(u.at) < batchStretch*w {
+		return u.run
+	}
+	return 0
+}
+
+// batchLongGap is the longest pause, in windows, a batch of a long burst
+// waits through (see burst), or one that fills soon past its stretch.
+const batchLongGap = 16
+
+// batchFillGap is the pause, in windows, a batch past its stretch that
+// fills soon waits through.
+const batchFillGap = 4
 
 // fillsSoon reports whether a batch past its stretch, whose keys still
 // arrive, will fill within another batchStretch windows at the rate they
