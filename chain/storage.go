@@ -291,7 +291,7 @@ type storageBatch struct {
 	// (see burst).
 	burstRun int
 	start    time.Time // when the first key arrived
-	last    time.Time // when the latest key arrived
+	last     time.Time // when the latest key arrived
 }
 
 // batchStretch is how many windows a batch may stay open while keys keep
