@@ -18,3 +18,5 @@ require (
 	github.com/mimoo/StrobeGo v0.0.0-20181016162300-f8f6d4d2b643 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

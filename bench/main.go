@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,8 @@ type config struct {
 	entries    int
 	profileDir string
 	verbose    bool
+	scaleSizes []int // reads of each row 6 gather
+	scaleRuns  int   // interleaved runs of row 6
 }
 
 func main() {
@@ -51,18 +54,25 @@ func main() {
 	var firstURL, firstCache string
 	flag.StringVar(&cfg.dir, "dir", "", "the bench folder (default: ./bench, else this source file's folder)")
 	flag.StringVar(&cfg.testdata, "testdata", "", "the shared chain data folder (default $BTSCRIPT_TESTDATA, else ../shared/testdata)")
-	flag.StringVar(&rows, "rows", "1,2,3,4,5,serve", "rows to run, comma-separated (serve: polkadot.js reads a served recording)")
+	flag.StringVar(&rows, "rows", "1,2,3,4,5,serve", "rows to run, comma-separated (serve: polkadot.js reads a served recording; 6: large gathers, not run by default)")
 	flag.IntVar(&cfg.micro, "micro", 30, "iterations per side of the parse and decode rows")
 	flag.IntVar(&cfg.runs, "n", 15, "runs per side of the storage rows")
 	flag.IntVar(&cfg.firstRuns, "first-n", 7, "runs per side of the first-result rows")
 	flag.DurationVar(&cfg.delay, "delay", 10*time.Millisecond, "one-way delay the proxy adds to every frame")
 	flag.IntVar(&cfg.reads, "reads", 1000, "storage values planted and read in row 3")
 	flag.IntVar(&cfg.entries, "entries", 10000, "map entries planted and walked in row 4")
+	var scaleSizes string
+	flag.StringVar(&scaleSizes, "scale", "10000,100000", "reads of each row 6 gather, comma-separated")
+	flag.IntVar(&cfg.scaleRuns, "scale-n", 5, "interleaved runs of each side of row 6")
 	flag.StringVar(&cfg.profileDir, "cpuprofile", "", "write a CPU profile of the btscript side of each row into this folder")
 	flag.BoolVar(&cfg.verbose, "v", false, "show the Chopsticks log")
 	flag.StringVar(&firstURL, "first", "", "internal: connect to this URL, print the first query result and exit")
 	flag.StringVar(&firstCache, "first-cache", "", "internal: metadata cache folder for -first")
+	rssExec := flag.Bool("rss-exec", false, "internal: run the command after the flags and print its peak RSS")
 	flag.Parse()
+	if *rssExec {
+		os.Exit(rssMain(flag.Args()))
+	}
 
 	if firstURL != "" {
 		os.Exit(firstMain(firstURL, firstCache))
@@ -72,6 +82,14 @@ func main() {
 		if r = strings.TrimSpace(r); r != "" {
 			cfg.rows[r] = true
 		}
+	}
+	for _, f := range strings.Split(scaleSizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 65536*1000 {
+			fmt.Fprintf(os.Stderr, "bench: -scale: %q is not a number of reads from 1 to 65536000\n", f)
+			os.Exit(2)
+		}
+		cfg.scaleSizes = append(cfg.scaleSizes, n)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -169,7 +187,7 @@ func run(ctx context.Context, cfg config) error {
 			}
 		}
 	}
-	if cfg.rows["3"] || cfg.rows["4"] || cfg.rows["5"] {
+	if cfg.rows["3"] || cfg.rows["4"] || cfg.rows["5"] || cfg.rows["6"] {
 		if err := b.startNode(ctx); err != nil {
 			return err
 		}
@@ -185,6 +203,11 @@ func run(ctx context.Context, cfg config) error {
 		}
 		if cfg.rows["5"] {
 			if err := b.rowFirst(ctx); err != nil {
+				return err
+			}
+		}
+		if cfg.rows["6"] {
+			if err := b.rowScale(ctx); err != nil {
 				return err
 			}
 		}

@@ -94,8 +94,14 @@ func (b *bench) startNode(ctx context.Context) error {
 		}}
 	}
 	logf("planting %d Tempo values and %d accounts", len(tempo), len(accounts))
+	subtensor := map[string]any{"Tempo": tempo}
+	if b.cfg.rows["6"] {
+		for k, v := range b.scalePlant() {
+			subtensor[k] = v
+		}
+	}
 	plant := map[string]any{
-		"SubtensorModule": map[string]any{"Tempo": tempo},
+		"SubtensorModule": subtensor,
 		"System":          map[string]any{"Account": accounts},
 	}
 	if err := node.Call(ctx, nil, "dev_setStorage", plant); err != nil {

@@ -161,6 +161,24 @@ const ops = {
     return { ms: [ms], sum };
   },
 
+  // pairs: row 6, head hash, api.at(hash), then the batched .multi of
+  // SubtensorModule.BlockAtRegistration for [netuid, uid] pairs.
+  async pairs ({ pairs }) {
+    const api = state.api;
+    const t0 = performance.now();
+    const hash = await api.rpc.chain.getBlockHash();
+    const apiAt = await api.at(hash);
+    const vals = await apiAt.query.subtensorModule.blockAtRegistration.multi(pairs);
+    const ms = performance.now() - t0;
+    let sum = 0;
+
+    for (const v of vals) {
+      sum += v.toNumber();
+    }
+
+    return { ms: [ms], sum };
+  },
+
   // multi: head hash, api.at(hash), then the batched .multi of the item.
   async multi ({ ids }) {
     const api = state.api;

@@ -280,6 +280,20 @@ func (b *binder) chainCall(name string, fn engine.Func) engine.Func {
 	}
 }
 
+// chainStart is chainCall for a function with a completion.
+func (b *binder) chainStart(name string, fn engine.StartFunc) engine.StartFunc {
+	if b.opts.Calls == nil {
+		return fn
+	}
+	return func(ctx context.Context, args []any, done func([]any, error)) {
+		end := b.opts.Calls(describeCall(name, args))
+		fn(ctx, args, func(vals []any, err error) {
+			end()
+			done(vals, err)
+		})
+	}
+}
+
 // describeCall names a call for Options.Calls: the function and, for the
 // chain functions that start with them, the pallet and item or the API and
 // method ("chain.call SubnetInfoRuntimeApi.get_metagraph").

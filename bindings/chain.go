@@ -7,6 +7,7 @@ import (
 
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/engine"
+	"github.com/btscript/btscript/scale"
 )
 
 // chainModule is the chain module: generic Substrate queries.
@@ -16,7 +17,6 @@ func (b *binder) chainModule() *engine.Module {
 		name string
 		fn   engine.Func
 	}{
-		{"query", b.query},
 		{"query_map", b.queryMap},
 		{"query_multi", b.queryMulti},
 		{"call", b.call},
@@ -36,6 +36,9 @@ func (b *binder) chainModule() *engine.Module {
 	} {
 		m.Async(f.name, b.chainCall("chain."+f.name, f.fn))
 	}
+	// The read a gather makes by the thousand waits in the client's batch,
+	// not on a goroutine of its own.
+	m.Start("query", b.chainStart("chain.query", b.queryStart))
 	return m
 }
 
@@ -52,21 +55,29 @@ func palletItem(fn string, args []any) (string, string, error) {
 	return p, it, nil
 }
 
-// query(pallet, item, keys...) reads one storage value.
-func (b *binder) query(ctx context.Context, args []any) ([]any, error) {
+// query(pallet, item, keys...) reads one storage value, with a completion
+// (see engine.StartFunc): the pin and the read are waited for without a
+// goroutine.
+func (b *binder) queryStart(ctx context.Context, args []any, done func([]any, error)) {
 	pallet, item, err := palletItem("chain.query", args)
 	if err != nil {
-		return nil, err
+		done(nil, err)
+		return
 	}
-	at, err := b.blockAt(ctx, "chain.query", nil, 0)
-	if err != nil {
-		return nil, err
-	}
-	v, err := b.c.Query(ctx, at, pallet, item, goArgs(args[2:])...)
-	if err != nil {
-		return nil, err
-	}
-	return []any{Value{v}}, nil
+	keys := goArgs(args[2:])
+	engine.WhenPinned(ctx, func(hash string, _ bool, err error) {
+		if err != nil {
+			done(nil, fmt.Errorf("chain.query: resolving the pinned block: %w", err))
+			return
+		}
+		b.c.QueryThen(ctx, hash, pallet, item, keys, func(v scale.Value, err error) {
+			if err != nil {
+				done(nil, err)
+				return
+			}
+			done([]any{Value{v}}, nil)
+		})
+	})
 }
 
 // query_map(pallet, item, prefix...) streams a storage map: an iterator

@@ -89,7 +89,11 @@ type Client struct {
 
 	batchMu sync.Mutex
 	batches map[string]*storageBatch
-	noBatch bool // the node refused state_queryStorageAt
+	noBatch bool  // the node refused state_queryStorageAt
+	burst   burst // the full batches just sent (see waits)
+
+	metaWaitMu sync.Mutex
+	metaWaits  map[string]*metaWait // see metadataThen
 
 	nonces nonces // per-account nonces of submissions
 }

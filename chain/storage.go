@@ -282,11 +282,16 @@ func (c *Client) queryMap(ctx context.Context, at, pallet, item string, prefix [
 
 // storageBatch collects the reads of one block that go out together.
 type storageBatch struct {
-	keys    []string
-	waiters map[string][]chan storageResult
-	timer   *time.Timer
-	start   time.Time // when the first key arrived
-	last    time.Time // when the latest key arrived
+	keys  []string
+	index map[string]int                // position of each key in keys
+	first []func([]byte, error)         // the first reader of each key
+	more  map[int][]func([]byte, error) // further readers of a key, rare
+	timer *time.Timer
+	// burstRun is the full batches sent in a row when this one began
+	// (see burst).
+	burstRun int
+	start    time.Time // when the first key arrived
+	last     time.Time // when the latest key arrived
 }
 
 // batchStretch is how many windows a batch may stay open while keys keep
@@ -294,40 +299,16 @@ type storageBatch struct {
 // machine, and a burst should leave as one request, not one per window.
 const batchStretch = 8
 
-type storageResult struct {
-	val []byte
-	err error
-}
-
 // readStorage reads one key of block hash, batched with the other reads
 // of the same block that arrive in the same burst (see flush).
 func (c *Client) readStorage(ctx context.Context, hash, key string) ([]byte, error) {
-	c.batchMu.Lock()
-	if c.opts.BatchWindow < 0 || c.noBatch {
-		c.batchMu.Unlock()
+	type result struct {
+		val []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	if !c.readStorageThen(hash, key, func(v []byte, err error) { ch <- result{v, err} }) {
 		return c.getStorage(ctx, hash, key)
-	}
-	ch := make(chan storageResult, 1)
-	b := c.batches[hash]
-	now := time.Now()
-	if b == nil {
-		b = &storageBatch{waiters: make(map[string][]chan storageResult), start: now}
-		c.batches[hash] = b
-		b.timer = time.AfterFunc(c.opts.BatchWindow, func() { c.flush(hash, b) })
-	}
-	b.last = now
-	if _, dup := b.waiters[key]; !dup {
-		b.keys = append(b.keys, key)
-	}
-	b.waiters[key] = append(b.waiters[key], ch)
-	full := len(b.keys) >= c.opts.BatchMax
-	if full {
-		delete(c.batches, hash)
-		b.timer.Stop()
-	}
-	c.batchMu.Unlock()
-	if full {
-		go c.send(hash, b)
 	}
 	select {
 	case r := <-ch:
@@ -335,6 +316,49 @@ func (c *Client) readStorage(ctx context.Context, hash, key string) ([]byte, err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// readStorageThen adds key to the batch of block hash and returns at
+// once; then is called with the value, from the goroutine that read it,
+// when the batch's answer comes. It reports false, without calling then,
+// when reads are not batched.
+func (c *Client) readStorageThen(hash, key string, then func([]byte, error)) bool {
+	c.batchMu.Lock()
+	if c.opts.BatchWindow < 0 || c.noBatch {
+		c.batchMu.Unlock()
+		return false
+	}
+	b := c.batches[hash]
+	now := time.Now()
+	if b == nil {
+		b = &storageBatch{index: make(map[string]int), start: now,
+			keys: make([]string, 0, c.opts.BatchMax), first: make([]func([]byte, error), 0, c.opts.BatchMax),
+			burstRun: c.burst.on(hash, now, c.opts.BatchWindow)}
+		c.batches[hash] = b
+		b.timer = time.AfterFunc(c.opts.BatchWindow, func() { c.flush(hash, b) })
+	}
+	b.last = now
+	if i, dup := b.index[key]; dup {
+		if b.more == nil {
+			b.more = make(map[int][]func([]byte, error))
+		}
+		b.more[i] = append(b.more[i], then)
+	} else {
+		b.index[key] = len(b.keys)
+		b.keys = append(b.keys, key)
+		b.first = append(b.first, then)
+	}
+	full := len(b.keys) >= c.opts.BatchMax
+	if full {
+		delete(c.batches, hash)
+		b.timer.Stop()
+		c.burst.full(hash, now, c.opts.BatchWindow)
+	}
+	c.batchMu.Unlock()
+	if full {
+		go c.send(hash, b)
+	}
+	return true
 }
 
 // flush sends a batch when its window ends, unless keys are still
@@ -347,7 +371,7 @@ func (c *Client) flush(hash string, b *storageBatch) {
 	}
 	now := time.Now()
 	w := c.opts.BatchWindow
-	if now.Sub(b.last) < w && now.Sub(b.start) < batchStretch*w {
+	if b.waits(now, w, c.opts.BatchMax) {
 		b.timer.Reset(w)
 		c.batchMu.Unlock()
 		return
@@ -356,6 +380,84 @@ func (c *Client) flush(hash string, b *storageBatch) {
 	c.batchMu.Unlock()
 	c.send(hash, b)
 }
+
+// waits reports whether a batch whose window ended stays open: keys
+// arrived within the window, and the batch is within its stretch or fills
+// soon; or, in a long burst that fills it soon, the keys paused for less
+// than batchFillGap (a loaded machine stalls the goroutine that makes
+// them for a millisecond or two, which would cut the batch short).
+func (b *storageBatch) waits(now time.Time, w time.Duration, max int) bool {
+	idle, open := now.Sub(b.last), now.Sub(b.start)
+	if idle < w && open < batchStretch*w {
+		return true
+	}
+	if b.burstRun >= 2 && idle < time.Duration(min(b.burstRun, batchLongGap))*w && open < batchLongStretch*w {
+		return true
+	}
+	if open < batchStretch*w || !b.fillsSoon(now, w, max) {
+		return false
+	}
+	return idle < batchFillGap*w
+}
+
+// burst follows the full batches of one block sent one after another:
+// two or more, each within batchStretch windows of the last, make a long
+// burst (a gather of thousands of reads), whose next batch rides out a
+// pause of the goroutine making its keys (see waits) of as many windows
+// as full batches went before it, up to batchLongGap. The tail of a
+// burst of a thousand reads, after one full batch, still leaves 1 ms
+// after its last key; that of a long burst up to 16 ms after, a small
+// part of what such a burst takes.
+type burst struct {
+	hash string
+	at   time.Time // when the last full batch left
+	run  int       // full batches in a row
+}
+
+func (u *burst) full(hash string, now time.Time, w time.Duration) {
+	if u.hash == hash && now.Sub(u.at) < batchStretch*w {
+		u.run++
+	} else {
+		u.hash, u.run = hash, 1
+	}
+	u.at = now
+}
+
+// on returns the full batches in a row of the burst of hash in progress,
+// or 0.
+func (u *burst) on(hash string, now time.Time, w time.Duration) int {
+	if u.hash == hash && now.Sub(u.at) < batchStretch*w {
+		return u.run
+	}
+	return 0
+}
+
+// batchLongGap is the longest pause, in windows, a batch of a long burst
+// waits through (see burst), or one that fills soon past its stretch.
+const batchLongGap = 16
+
+// batchFillGap is the pause, in windows, a batch past its stretch that
+// fills soon waits through.
+const batchFillGap = 4
+
+// fillsSoon reports whether a batch past its stretch, whose keys still
+// arrive, will fill within another batchStretch windows at the rate they
+// have come, and has not been open batchLongStretch windows: then it waits
+// to leave full. A long burst (a gather of a hundred thousand reads)
+// otherwise leaves in batches cut short at the stretch, more requests
+// than needed, for no gain: the burst ends when its last batch returns.
+func (b *storageBatch) fillsSoon(now time.Time, w time.Duration, max int) bool {
+	open := now.Sub(b.start)
+	if open >= batchLongStretch*w || len(b.keys) == 0 {
+		return false
+	}
+	perKey := open / time.Duration(len(b.keys))
+	return time.Duration(max-len(b.keys))*perKey <= batchStretch*w
+}
+
+// batchLongStretch is how many windows a batch that fills soon (see
+// fillsSoon) may stay open.
+const batchLongStretch = 4 * batchStretch
 
 // send reads a batch. Its request belongs to no single caller: a caller
 // that gives up stops waiting, and the others still get their values.
@@ -370,13 +472,14 @@ func (c *Client) send(hash string, b *storageBatch) {
 	} else {
 		vals, err = c.readMany(ctx, hash, b.keys)
 	}
-	for i, k := range b.keys {
-		r := storageResult{err: err}
+	for i, then := range b.first {
+		var v []byte
 		if err == nil {
-			r.val = vals[i]
+			v = vals[i]
 		}
-		for _, ch := range b.waiters[k] {
-			ch <- r
+		then(v, err)
+		for _, then := range b.more[i] {
+			then(v, err)
 		}
 	}
 }

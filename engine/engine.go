@@ -24,10 +24,11 @@ const (
 	// for it, so a gather of ten thousand branches pays this ten thousand
 	// times.
 	DefaultCallStackSize = 2000
-	// DefaultRegistrySize is the default initial size, in slots, of each
-	// coroutine's value stack: 2 KB, held by every waiting gather branch.
-	// It is also the least: gopher-lua replaces a smaller size with its
-	// own default of 5120.
+	// DefaultRegistrySize is the default initial size, in slots, of the
+	// script's value stack. It is also the least: gopher-lua replaces a
+	// smaller size with its own default of 5120. With it, coroutines start
+	// with 32 slots (512 bytes, held by every waiting gather branch) and
+	// grow as they need.
 	DefaultRegistrySize = 128
 	// DefaultRegistryMaxSize is the default maximum size, in slots, of each
 	// coroutine's value stack.
@@ -67,7 +68,8 @@ type Options struct {
 	// DefaultCallStackSize.
 	CallStackSize int
 	// RegistrySize is the initial size, in slots, of each coroutine's value
-	// stack. Default, and least, DefaultRegistrySize.
+	// stack. Default, and least, DefaultRegistrySize (with which coroutines
+	// start smaller, see DefaultRegistrySize).
 	RegistrySize int
 	// RegistryMaxSize is the size, in slots, the value stack of a coroutine
 	// may grow to; beyond it the script fails with "registry overflow".

@@ -78,6 +78,11 @@ func (e *Engine) sweepCoros() {
 // Runs on the owner goroutine.
 func (e *Engine) init() {
 	L := e.state
+	// Threads are made with the main state's options (see newThread): a
+	// coroutine starts with a smaller value stack, unless one was asked for.
+	if e.opts.RegistrySize == DefaultRegistrySize {
+		L.Options.RegistrySize = threadRegistrySize
+	}
 	e.marker = L.NewUserData()
 	e.coroMap = map[coroKey]*userCoro{}
 

@@ -22,7 +22,7 @@ const allocCheckMin = 256 << 10
 
 // branchBytes is what a gather branch or spawned task costs before it
 // runs: its Lua thread and records (see README, memory of a gather).
-const branchBytes = 9 << 10
+const branchBytes = 3 << 10
 
 // memoryWatchPeriod is how often the watchdog samples the heap.
 const memoryWatchPeriod = 5 * time.Millisecond

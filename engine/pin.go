@@ -23,12 +23,12 @@ type pinKey struct{}
 type pinCell struct {
 	ctx     context.Context // for the resolving call
 	resolve func(ctx context.Context) (string, error)
-
 	mu      sync.Mutex
 	started bool
 	done    chan struct{}
 	hash    string
 	err     error
+	then    []func(hash string, err error) // told when resolved (see WhenPinned)
 }
 
 func newPinCell(ctx context.Context, resolve func(ctx context.Context) (string, error)) *pinCell {
@@ -42,10 +42,8 @@ func (p *pinCell) get(ctx context.Context) (string, error) {
 	p.started = true
 	p.mu.Unlock()
 	if first {
-		hash, err := p.resolve(p.ctx)
-		p.hash, p.err = hash, err
-		close(p.done)
-		return hash, err
+		p.settle(p.resolve(p.ctx))
+		return p.hash, p.err
 	}
 	select {
 	case <-p.done:
@@ -53,6 +51,62 @@ func (p *pinCell) get(ctx context.Context) (string, error) {
 	case <-ctx.Done():
 		return "", context.Cause(ctx)
 	}
+}
+
+// settle records the resolved pin and tells those waiting with WhenPinned.
+func (p *pinCell) settle(hash string, err error) {
+	p.mu.Lock()
+	p.hash, p.err = hash, err
+	close(p.done)
+	then := p.then
+	p.then = nil
+	p.mu.Unlock()
+	for _, f := range then {
+		f(hash, err)
+	}
+}
+
+// whenResolved calls f with the pin once resolved: at once when it is,
+// else from the goroutine that resolves it, which it starts if no call
+// has.
+func (p *pinCell) whenResolved(f func(hash string, err error)) {
+	p.mu.Lock()
+	select {
+	case <-p.done:
+		p.mu.Unlock()
+		f(p.hash, p.err)
+		return
+	default:
+	}
+	p.then = append(p.then, f)
+	first := !p.started
+	p.started = true
+	p.mu.Unlock()
+	if first {
+		go func() { p.settle(p.resolve(p.ctx)) }()
+	}
+}
+
+// WhenPinned calls f with what Pin(ctx) reports, without waiting for the
+// pin to be resolved: at once when no pin is in scope or it is resolved
+// already, else later, from the goroutine that resolves it (and it may
+// start that resolution). It is Pin for calls with a completion (see
+// StartFunc), which must not wait on the engine's goroutine. f must not
+// block: it may run on the goroutine that tells every waiting call in
+// turn.
+func WhenPinned(ctx context.Context, f func(hash string, ok bool, err error)) {
+	p, _ := ctx.Value(pinKey{}).(*pinCell)
+	if p == nil {
+		f("", false, nil)
+		return
+	}
+	p.whenResolved(func(hash string, err error) {
+		if err != nil {
+			f("", true, err)
+			return
+		}
+		f(hash, true, nil)
+	})
 }
 
 // Pin returns the block hash that an async call running with ctx must

@@ -124,6 +124,7 @@ type run struct {
 	stopped     bool
 	stopErr     error
 	failed      []*task // spawned tasks that failed
+	completions completions
 
 	causes []error // Go errors raised in the script, latest last (see noteCause)
 
@@ -359,6 +360,7 @@ func (r *run) loop(cond func() bool) {
 			r.stopped = true
 			return
 		}
+		r.takeCompletions()
 		if len(r.ready) > r.head {
 			// Take results that are already in without blocking, so a busy
 			// coroutine cannot starve the others.
@@ -379,6 +381,7 @@ func (r *run) loop(cond func() bool) {
 		// (see execute), as a select on both would cost more than the
 		// receive itself, every time the script waits.
 		r.deliver(<-r.results)
+		r.takeCompletions()
 	}
 }
 

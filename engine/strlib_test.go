@@ -127,7 +127,7 @@ func TestBuiltinMemoryChecks(t *testing.T) {
 		{`local s = ("x"):rep(48 * 2^20) return #s:reverse()`, "string.reverse: "},
 		{`local s = ("x"):rep(48 * 2^20) return #string.format("%s%s", s, s)`, "string.format: "},
 		{`local s = ("x"):rep(48 * 2^20) return #(s .. int(1))`, "..: "},
-		{`local f = function() end local t = {} for i = 1, 100000 do t[i] = f end local x = gather(t) return x`, "gather: 921600000 bytes would exceed the memory limit of 67108864 bytes"},
+		{`local f = function() end local t = {} for i = 1, 100000 do t[i] = f end local x = gather(t) return x`, "gather: 307200000 bytes would exceed the memory limit of 67108864 bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {

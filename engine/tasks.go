@@ -78,8 +78,24 @@ func (r *run) newCo(kind coKind, parent *co, fn lua.LValue) *co {
 	return &co{th: r.e.newThread(), kind: kind, parent: parent, fn: fn}
 }
 
-// maxThreadPool bounds the number of idle Lua threads kept for reuse.
-const maxThreadPool = 1024
+// idleThreadBytes is what an idle Lua thread holds (see README, memory of
+// a gather), for the bound on the pool.
+const idleThreadBytes = 2 << 10
+
+// maxThreadPool returns how many idle Lua threads are kept for reuse: as
+// many as an eighth of the memory limit holds (65 536 at the default
+// limit), at least minThreadPool. The threads of one gather of that size
+// are all reused by the next.
+func (e *Engine) maxThreadPool() int {
+	limit := e.opts.MemoryLimit
+	if limit <= 0 {
+		limit = DefaultMemoryLimit
+	}
+	return max(minThreadPool, int(limit/8/idleThreadBytes))
+}
+
+// minThreadPool is the least number of idle Lua threads kept.
+const minThreadPool = 1024
 
 // newThread returns an idle Lua thread. Creating one is costly in
 // gopher-lua (a fresh global table set and stacks), so finished threads are
@@ -97,7 +113,7 @@ func (e *Engine) newThread() *lua.LState {
 // recycle keeps a thread whose body returned normally: its call stack is
 // empty and gopher-lua merely marked it dead.
 func (e *Engine) recycle(th *lua.LState) {
-	if len(e.threads) < maxThreadPool {
+	if len(e.threads) < e.maxThreadPool() {
 		th.Dead = false
 		e.threads = append(e.threads, th)
 	}
@@ -304,3 +320,9 @@ func sortedKeys(t *lua.LTable) []lua.LValue {
 	})
 	return keys
 }
+
+// threadRegistrySize is the initial value stack, in slots, of a
+// coroutine when Options.RegistrySize is the default: 512 bytes held by
+// every waiting gather branch, where 128 slots held 2 KB. A coroutine that
+// needs more grows its stack (by at least registryGrowStep slots).
+const threadRegistrySize = 32

@@ -106,7 +106,7 @@ func TestHostileScripts(t *testing.T) {
 			"hostile.lua:1: table.concat: 2684354560 bytes would exceed the memory limit of 1073741824 bytes", 0},
 		{"gather of a million no-op functions",
 			`local f = function() end local t = {} for i = 1, 1000000 do t[i] = f end local r = gather(t) return #r`,
-			"hostile.lua:1: gather: 9216000000 bytes would exceed the memory limit", 0},
+			"hostile.lua:1: gather: 3072000000 bytes would exceed the memory limit", 0},
 		{"catastrophic backtracking",
 			`return (("a"):rep(28)):find(("a?"):rep(28) .. ("a"):rep(28))`, "script timed out after 3s", 0},
 		{"printing a huge exact integer",

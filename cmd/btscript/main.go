@@ -58,9 +58,20 @@ var commands = map[string]command{
 // collections instead of two.
 const gcPercent = 200
 
+// gcSoftLimit is the heap the collector works to stay under unless
+// GOMEMLIMIT is set: GOGC=200's headroom, three times the live data, is
+// small for a gather of a thousand reads and hundreds of MiB for a gather
+// of a hundred thousand. Past it the collector runs more often (the
+// runtime gives it at most half the CPU), not the script less far: the
+// run's memory limit (engine.DefaultMemoryLimit) is what stops a script.
+const gcSoftLimit = 384 << 20
+
 func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(gcSoftLimit)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

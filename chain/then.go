@@ -1,0 +1,185 @@
+package chain
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/btscript/btscript/scale"
+)
+
+// Reads with a completion: QueryThen hands a storage read to the batcher
+// and returns, so that a caller waiting for ten thousand reads holds ten
+// thousand small records instead of as many goroutines.
+
+// QueryThen is Query that returns at once and calls then with the value
+// or the error, exactly once, from another goroutine (or from this one,
+// for an error found before anything is sent). The read is batched like
+// Query's; the value is decoded on the goroutine that read its batch. At
+// a block whose runtime is known, or with a guess at it (see Query), no
+// goroutine waits for the answer; otherwise one does what Query does.
+// then must not block: it may run on the goroutine that delivers a whole
+// batch. A done ctx before the read goes out fails the call; a read in
+// flight is not withdrawn (its batch serves other callers), so a caller
+// that stops waiting on ctx ignores the later then.
+func (c *Client) QueryThen(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error)) {
+	fail := func(err error) { then(scale.Null, fmt.Errorf("query %s.%s: %w", pallet, item, err)) }
+	if err := ctx.Err(); err != nil {
+		fail(err)
+		return
+	}
+	if at == "" {
+		c.queryGo(ctx, at, pallet, item, keys, then)
+		return
+	}
+	hash, err := checkHash("block", at)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if md := c.knownMetadata(hash); md != nil {
+		e, key, err := storageKey(md, pallet, item, keys)
+		if err != nil {
+			fail(err)
+			return
+		}
+		decode := func(raw []byte, err error) {
+			if err != nil {
+				fail(err)
+				return
+			}
+			v, err := e.DecodeValue(raw)
+			if err != nil {
+				fail(err)
+				return
+			}
+			then(v, nil)
+		}
+		if !c.readStorageThen(hash, key, decode) {
+			c.queryGo(ctx, hash, pallet, item, keys, then)
+		}
+		return
+	}
+	guess := c.lastMeta.Load()
+	if guess == nil {
+		c.queryGo(ctx, hash, pallet, item, keys, then)
+		return
+	}
+	c.querySpeculativeThen(ctx, hash, guess, pallet, item, keys, then, fail)
+}
+
+// queryGo is QueryThen's fallback: Query on a goroutine of its own.
+func (c *Client) queryGo(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error)) {
+	go func() { then(c.Query(ctx, at, pallet, item, keys...)) }()
+}
+
+// speculation joins the two halves of a read at a block whose runtime is
+// not known yet: the value read with the key the last metadata gives,
+// and the block's own metadata.
+type speculation struct {
+	mu      sync.Mutex
+	left    int // halves still to come
+	raw     []byte
+	readErr error
+	md      *scale.Metadata
+	mdErr   error
+}
+
+// querySpeculativeThen is querySpeculative with completions: the block's
+// metadata is asked once for all the reads waiting on it (see
+// metadataThen).
+func (c *Client) querySpeculativeThen(ctx context.Context, hash string, guess *scale.Metadata, pallet, item string, keys []any, then func(scale.Value, error), fail func(error)) {
+	_, gkey, gerr := storageKey(guess, pallet, item, keys)
+	sp := &speculation{left: 2}
+	finish := func() {
+		if sp.mdErr != nil {
+			fail(sp.mdErr)
+			return
+		}
+		e, key, err := storageKey(sp.md, pallet, item, keys)
+		if err != nil {
+			fail(err)
+			return
+		}
+		decode := func(raw []byte, err error) {
+			if err != nil {
+				fail(err)
+				return
+			}
+			v, err := e.DecodeValue(raw)
+			if err != nil {
+				fail(err)
+				return
+			}
+			then(v, nil)
+		}
+		if sp.readErr != nil || key != gkey {
+			if !c.readStorageThen(hash, key, decode) {
+				c.queryGo(ctx, hash, pallet, item, keys, then)
+			}
+			return
+		}
+		decode(sp.raw, nil)
+	}
+	half := func(set func()) {
+		sp.mu.Lock()
+		set()
+		sp.left--
+		last := sp.left == 0
+		sp.mu.Unlock()
+		if last {
+			finish()
+		}
+	}
+	if gerr != nil {
+		half(func() { sp.readErr = gerr })
+	} else if !c.readStorageThen(hash, gkey, func(raw []byte, err error) {
+		half(func() { sp.raw, sp.readErr = raw, err })
+	}) {
+		c.queryGo(ctx, hash, pallet, item, keys, then)
+		return
+	}
+	c.metadataThen(hash, func(md *scale.Metadata, err error) {
+		half(func() { sp.md, sp.mdErr = md, err })
+	})
+}
+
+// metaWait is a lookup of one block's metadata with the reads waiting on
+// it.
+type metaWait struct {
+	then []func(*scale.Metadata, error)
+}
+
+// metadataThen calls then with the metadata of block hash, once known,
+// from the goroutine that looked it up: one per block however many reads
+// wait.
+func (c *Client) metadataThen(hash string, then func(*scale.Metadata, error)) {
+	if md := c.knownMetadata(hash); md != nil {
+		then(md, nil)
+		return
+	}
+	c.metaWaitMu.Lock()
+	if c.metaWaits == nil {
+		c.metaWaits = make(map[string]*metaWait)
+	}
+	w := c.metaWaits[hash]
+	if w != nil {
+		w.then = append(w.then, then)
+		c.metaWaitMu.Unlock()
+		return
+	}
+	w = &metaWait{then: []func(*scale.Metadata, error){then}}
+	c.metaWaits[hash] = w
+	c.metaWaitMu.Unlock()
+	go func() {
+		md, err := c.metadata(context.Background(), hash)
+		c.metaWaitMu.Lock()
+		delete(c.metaWaits, hash)
+		c.metaWaitMu.Unlock()
+		// No more are added once the entry is gone; the lock above
+		// orders the last append before this read.
+		for _, f := range w.then {
+			f(md, err)
+		}
+	}()
+}

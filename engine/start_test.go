@@ -1,0 +1,304 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// held starts calls that wait until release: they complete, all at once,
+// from one goroutine, as a batch of reads does.
+type held struct {
+	mu    sync.Mutex
+	dones []func([]any, error)
+	args  []any
+	full  chan struct{}
+	want  int
+}
+
+func newHeld(want int) *held { return &held{full: make(chan struct{}), want: want} }
+
+func (h *held) start(ctx context.Context, args []any, done func([]any, error)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.dones = append(h.dones, done)
+	h.args = append(h.args, args[0])
+	if len(h.dones) == h.want {
+		close(h.full)
+	}
+}
+
+// release completes every call with its argument doubled.
+func (h *held) release() {
+	h.mu.Lock()
+	dones, args := h.dones, h.args
+	h.mu.Unlock()
+	go func() {
+		for i, d := range dones {
+			d([]any{args[i].(int64) * 2}, nil)
+		}
+	}()
+}
+
+func startEngine(t testing.TB, opts Options, name string, fn StartFunc) *Engine {
+	t.Helper()
+	if opts.Stdout == nil {
+		opts.Stdout = &bytes.Buffer{}
+	}
+	e := New(opts)
+	t.Cleanup(func() { e.Close() })
+	if err := e.RegisterModule("m", NewModule().Start(name, fn)); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestStartGatherResults(t *testing.T) {
+	const n = 3000
+	h := newHeld(n)
+	e := startEngine(t, Options{}, "f", h.start)
+	go func() {
+		<-h.full
+		h.release()
+	}()
+	res, err := e.Eval(context.Background(), `
+		local fs = {}
+		for i = 1, 3000 do fs[i] = function() return m.f(i) end end
+		local r = {gather(unpack(fs))}
+		local sum, ordered = 0, true
+		for i, v in ipairs(r) do sum = sum + v; ordered = ordered and v == 2 * i end
+		return #r, sum, ordered`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Go()
+	if got[0] != int64(n) || got[1] != int64(n*(n+1)) || got[2] != true {
+		t.Fatalf("got %v, want %d results summing to %d, in order", got, n, n*(n+1))
+	}
+}
+
+func TestStartErrorsAndOnce(t *testing.T) {
+	e := startEngine(t, Options{}, "f", func(ctx context.Context, args []any, done func([]any, error)) {
+		switch args[0] {
+		case "fail":
+			go done(nil, errors.New("node said no"))
+		case "twice":
+			done([]any{"first"}, nil)
+			done([]any{"second"}, nil)
+		case "panic":
+			panic("bad start")
+		default:
+			go done(args, nil)
+		}
+	})
+	for _, c := range []struct{ code, want string }{
+		{`return select(2, pcall(m.f, "fail"))`, "node said no"},
+		{`return m.f("twice")`, "first"},
+		{`return select(2, pcall(m.f, "panic"))`, "panic in async function: bad start"},
+		{`return m.f("echo")`, "echo"},
+		// Not yieldable here (a metamethod): the call runs as a blocking task.
+		{`return tostring(setmetatable({}, {__tostring = function() return m.f("meta") end}))`, "meta"},
+	} {
+		res, err := e.Eval(context.Background(), c.code)
+		if err != nil {
+			t.Fatalf("%s: %v", c.code, err)
+		}
+		if got := res.Go()[0].(string); !strings.Contains(got, c.want) {
+			t.Errorf("%s: got %q, want %q", c.code, got, c.want)
+		}
+	}
+}
+
+// A call whose work never ends still stops waiting when its scope does.
+func TestStartTimeoutWhileInFlight(t *testing.T) {
+	h := newHeld(1)
+	e := startEngine(t, Options{}, "f", h.start)
+	t0 := time.Now()
+	res, err := e.Eval(context.Background(), `return select(2, pcall(timeout, 0.05, function() return m.f(1) end))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Go()[0].(string); !strings.Contains(got, "timeout after 0.05s") {
+		t.Fatalf("got %q, want the timeout", got)
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Fatalf("took %s", d)
+	}
+	h.release() // late: ignored
+	res, err = e.Eval(context.Background(), `return 1`)
+	if err != nil || res.Go()[0] != int64(1) {
+		t.Fatal(res, err)
+	}
+}
+
+// A run whose every call waits on work that never ends is stopped by the
+// run's timeout, not left hanging.
+func TestStartRunTimeout(t *testing.T) {
+	h := newHeld(2)
+	e := startEngine(t, Options{Timeout: 100 * time.Millisecond}, "f", h.start)
+	_, err := e.Eval(context.Background(), `return gather(function() return m.f(1) end, function() return m.f(2) end)`)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("got %v, want ErrTimeout", err)
+	}
+}
+
+// waitingBytes measures the heap held per gather branch waiting on a call
+// with a completion: heap after a collection while all n wait, less the
+// heap before, over n.
+func waitingBytes(t testing.TB, n int) float64 {
+	h := newHeld(n)
+	e := startEngine(t, Options{MemoryLimit: -1}, "f", h.start)
+	if _, err := e.Eval(context.Background(), `fs = {}`); err != nil {
+		t.Fatal(err)
+	}
+	var before, during runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	measured := make(chan struct{})
+	go func() {
+		<-h.full
+		runtime.GC()
+		runtime.ReadMemStats(&during)
+		close(measured)
+		h.release()
+	}()
+	code := `local fs = {}
+		for i = 1, N do fs[i] = function() return m.f(i) end end
+		local r = {gather(unpack(fs))}
+		return #r`
+	res, err := e.Eval(context.Background(), strings.Replace(code, "N", itoa(n), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-measured
+	if res.Go()[0] != int64(n) {
+		t.Fatalf("gather returned %v", res.Go())
+	}
+	return float64(int64(during.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+}
+
+func itoa(n int) string {
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+// TestStartWaitingMemory holds the bytes of a waiting read to what the
+// README states (see memory of a gather): the branch's Lua thread, its
+// records and its function, with no goroutine.
+func TestStartWaitingMemory(t *testing.T) {
+	per := waitingBytes(t, 20000)
+	t.Logf("%.0f bytes per waiting branch", per)
+	if per > waitingBytesMax {
+		t.Fatalf("%.0f bytes per waiting branch, more than %d", per, waitingBytesMax)
+	}
+}
+
+// BenchmarkGatherWaiting reports the heap held per waiting branch of a
+// gather of 10 000 calls with a completion.
+func BenchmarkGatherWaiting(b *testing.B) {
+	for range b.N {
+		b.ReportMetric(waitingBytes(b, 10000), "bytes/branch")
+	}
+}
+
+const waitingBytesMax = branchBytes
+
+// slowPinner answers Head once released, counting the calls.
+type slowPinner struct {
+	release chan struct{}
+	heads   atomic.Int64
+}
+
+func (p *slowPinner) Head(ctx context.Context) (string, error) {
+	p.heads.Add(1)
+	select {
+	case <-p.release:
+		return "0xhead", nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (p *slowPinner) Resolve(ctx context.Context, block any) (string, error) {
+	return "", errors.New("no blocks here")
+}
+
+// TestWhenPinned: calls with a completion in a gather learn the gather's
+// pin without waiting on the engine's goroutine: every branch starts
+// before the head is known, the head is asked once, and each call is told
+// the hash; outside any pin, a call is told there is none, at once.
+func TestWhenPinned(t *testing.T) {
+	p := &slowPinner{release: make(chan struct{})}
+	var started atomic.Int64
+	e := New(Options{Stdout: &bytes.Buffer{}, Pinner: p})
+	t.Cleanup(func() { e.Close() })
+	pinOf := func(ctx context.Context, args []any, done func([]any, error)) {
+		if started.Add(1) == 100 {
+			close(p.release) // the last branch started: the head may come
+		}
+		WhenPinned(ctx, func(hash string, ok bool, err error) {
+			if err != nil {
+				done(nil, err)
+				return
+			}
+			done([]any{hash, ok}, nil)
+		})
+	}
+	if err := e.RegisterModule("m", NewModule().Start("pin", pinOf)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Eval(context.Background(), `
+		local fs = {}
+		for i = 1, 100 do fs[i] = function() local h, ok = m.pin() return h .. tostring(ok) end end
+		local r = gather(fs)
+		for i = 2, 100 do assert(r[i] == r[1], r[i]) end
+		return r[1]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Go()[0]; got != "0xheadtrue" {
+		t.Fatalf("got %v, want 0xheadtrue", got)
+	}
+	if n := p.heads.Load(); n != 1 {
+		t.Fatalf("Head asked %d times, want once", n)
+	}
+	started.Store(1000) // no release again
+	res, err = e.Eval(context.Background(), `local h, ok = m.pin() return h, ok`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Go(); got[0] != "" || got[1] != false {
+		t.Fatalf("outside a pin: got %v, want \"\", false", got)
+	}
+}
+
+// TestThreadDepth: a gather branch's thread, whose call-frame index grows
+// as it deepens, reaches the same depth as the script and overflows as
+// it does, twice over (the second time on a reused thread).
+func TestThreadDepth(t *testing.T) {
+	e := New(Options{Stdout: &bytes.Buffer{}})
+	t.Cleanup(func() { e.Close() })
+	for range 2 {
+		res, err := e.Eval(context.Background(), `
+			local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end
+			local function g() return 1 + g() end
+			local a, b = gather(function() return f(1900) end, function() return select(2, pcall(g)) end)
+			return a, b`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := res.Go()
+		if got[0] != int64(1900) || !strings.Contains(got[1].(string), "stack overflow") {
+			t.Fatalf("got %v, want 1900 and a stack overflow", got)
+		}
+	}
+}
