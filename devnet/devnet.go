@@ -64,6 +64,15 @@ type Options struct {
 	// dev_newBlock), as a live chain does every 12 s; 0 builds blocks only
 	// as BuildBlockMode says. It is ignored in Manual mode.
 	BlockTime time.Duration
+	// AllowUnresolvedImports lets the runtime import host functions that
+	// Chopsticks lacks (Chopsticks --allow-unresolved-imports), as
+	// development builds of subtensor do.
+	AllowUnresolvedImports bool
+	// ReadsOnly is for a runtime that Chopsticks runs but cannot build
+	// blocks for (subtensor spec 293: its 1 s slot against Chopsticks' 12 s
+	// fallback): Start then waits only for the node to answer, not for
+	// block 1 on top of genesis.
+	ReadsOnly bool
 }
 
 // ErrPortInUse is the error when the port asked for is taken.
@@ -122,6 +131,9 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	default:
 		return nil, fmt.Errorf("devnet: build block mode %q is not Batch, Instant or Manual", opts.BuildBlockMode)
 	}
+	if opts.AllowUnresolvedImports {
+		args = append(args, "--allow-unresolved-imports")
+	}
 	if opts.Port != 0 {
 		if err := CheckPort(opts.Port); err != nil {
 			return nil, err
@@ -149,7 +161,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 				return nil, err
 			}
 		}
-		n, err := launch(ctx, bin, append(args, "--port", strconv.Itoa(port)), port, opts.Log, deadline, opts.Spec != "")
+		n, err := launch(ctx, bin, append(args, "--port", strconv.Itoa(port)), port, opts.Log, deadline, opts.Spec != "" && !opts.ReadsOnly)
 		if err == nil {
 			if opts.BlockTime > 0 && opts.BuildBlockMode != "Manual" {
 				go n.buildBlocks(opts.BlockTime)

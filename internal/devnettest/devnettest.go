@@ -16,8 +16,22 @@ import (
 // test controls the chain. Set BTSCRIPT_DEVNET_LOG=1 to see the node's log.
 func Start(tb testing.TB) *devnet.Node {
 	tb.Helper()
-	spec := testdata.Path(tb, testdata.RaonetSpec)
-	opts := devnet.Options{Spec: spec, BuildBlockMode: "Manual"}
+	return start(tb, devnet.Options{Spec: testdata.Path(tb, testdata.RaonetSpec), BuildBlockMode: "Manual"})
+}
+
+// Start293 runs subtensor's mainline development runtime of July 2025
+// (spec 293, typed runtime APIs as on finney) on 127.0.0.1 and stops it
+// when the test ends. Chopsticks cannot build its blocks, so the node is
+// for reads at the head: plant state with dev_setStorage, which takes
+// effect there at once.
+func Start293(tb testing.TB) *devnet.Node {
+	tb.Helper()
+	return start(tb, devnet.Options{Spec: testdata.Path(tb, testdata.DevSpec293), BuildBlockMode: "Manual",
+		AllowUnresolvedImports: true, ReadsOnly: true})
+}
+
+func start(tb testing.TB, opts devnet.Options) *devnet.Node {
+	tb.Helper()
 	if os.Getenv("BTSCRIPT_DEVNET_LOG") != "" {
 		opts.Log = os.Stderr
 	}

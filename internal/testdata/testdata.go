@@ -26,6 +26,7 @@ const (
 	MetadataV15       = "finney-spec343-metadata-at-version-15.hex"
 	RecordedRPC       = "recorded-rpc.json"
 	RaonetSpec        = "node/subtensor-raonet-spec218.json"
+	DevSpec293        = "node/subtensor-dev-spec293-t0.json"
 	TestfinneyGenesis = "node/subtensor-testfinney-genesis-spec.json"
 )
 
