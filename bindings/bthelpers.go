@@ -7,10 +7,24 @@ import (
 	"strings"
 
 	"github.com/btscript/btscript/chain/bt"
+	"github.com/btscript/btscript/engine"
 	"github.com/btscript/btscript/scale"
+	lua "github.com/yuin/gopher-lua"
 )
 
 // The bt read helpers, each declared by its SDK signature.
+
+// netuidMap is a table keyed by netuid, as the SDK's dict[int, ...]: the
+// engine converts only string-keyed Go maps.
+type netuidMap map[uint16]engine.LuaValuer
+
+func (m netuidMap) LuaValue(L *lua.LState) lua.LValue {
+	t := L.CreateTable(0, len(m))
+	for n, v := range m {
+		t.RawSet(lua.LNumber(n), v.LuaValue(L))
+	}
+	return t
+}
 
 // orNil gives nil (None in the SDK) when ok is false.
 func orNil(v any, ok bool, err error) (any, error) {
@@ -112,7 +126,7 @@ func (b *binder) btHelpers() []btHelper {
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[uint16]any, len(ps))
+		out := make(netuidMap, len(ps))
 		for n, p := range ps {
 			out[n] = Balance(p)
 		}
@@ -180,7 +194,7 @@ func (b *binder) btHelpers() []btHelper {
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[uint16]any, len(m))
+		out := make(netuidMap, len(m))
 		for n, v := range m {
 			out[n] = Value{v}
 		}
