@@ -275,7 +275,7 @@ func TestBTBlockArgument(t *testing.T) {
 		}
 	})
 	t.Run("runtimes without an item fail naming it", func(t *testing.T) {
-		for _, code := range []string{`bt.get_revealed_commitment(7, 3)`, `bt.get_subnet_prices()`} {
+		for _, code := range []string{`bt.get_revealed_commitment(7, 3)`, `bt.get_subnet_prices()`, `bt.get_subnet_price(7)`} {
 			msg := en.evalErr(t, "return "+code)
 			name := strings.TrimPrefix(code[:strings.Index(code, "(")], "bt.")
 			if !strings.Contains(msg, name) || !strings.Contains(msg, "RevealedCommitments") && !strings.Contains(msg, "Swap") {
@@ -328,27 +328,28 @@ var notReadAtBlock = map[string]string{
 	// either lacks or answers only through the type table, read at the head
 	// by TestDevnetRuntimeAPIHelpers (the devnet cannot build blocks on
 	// planted subnets, so two blocks with different answers are not to be
-	// had there).
-	"get_subnet_info":                   "no recording; spec 218: at the head only",
-	"subnet":                            "no recording; untyped on spec 218",
-	"all_subnets":                       "no recording; untyped on spec 218",
+	// had there), and those spec 218 lacks, read at the head of spec 293 by
+	// TestDevnet293Helpers (Chopsticks builds no block of that runtime).
+	"get_subnet_info":                   "no recording; spec 218 and spec 293 (TestDevnet293Helpers): at the head only",
+	"subnet":                            "no recording; untyped on spec 218; spec 293 (TestDevnet293Helpers): at the head only",
+	"all_subnets":                       "no recording; untyped on spec 218; spec 293 (TestDevnet293Helpers): at the head only",
 	"get_delegates":                     "no recording; spec 218: at the head only",
 	"get_delegate_by_hotkey":            "recorded only through the legacy delegateInfo_getDelegate RPC",
 	"get_delegated":                     "no recording; spec 218: at the head only",
 	"is_hotkey_delegate":                "no recording; spec 218: at the head only",
-	"get_stake":                         "no recording; spec 218: at the head only",
+	"get_stake":                         "no recording; spec 218 and spec 293 (TestDevnet293Helpers): at the head only",
 	"get_stake_info_for_coldkey":        "no recording; spec 218: at the head only",
 	"get_stake_for_coldkey":             "no recording; spec 218: at the head only",
-	"get_stake_for_coldkey_and_hotkey":  "no recording; untyped on spec 218",
+	"get_stake_for_coldkey_and_hotkey":  "no recording; untyped on spec 218; spec 293 (TestDevnet293Helpers): at the head only",
 	"neuron_for_uid":                    "recorded only through the legacy neuronInfo_getNeuron RPC",
 	"neurons":                           "its recording is of an older runtime whose answer the served metadata does not decode",
 	"get_subnet_hyperparameters":        "recorded only through get_subnet_hyperparams, where the runtime offers _v2",
-	"get_subnet_price":                  "no recording; spec 218 has no SwapRuntimeApi",
-	"get_subnet_prices":                 "no recording; spec 218 has no Swap pallet",
+	"get_subnet_price":                  "no recording; spec 218 has no SwapRuntimeApi; spec 293 (TestDevnet293Helpers): at the head only",
+	"get_subnet_prices":                 "no recording; spec 218 has no Swap pallet; spec 293 (TestDevnet293Helpers): at the head only",
 	"get_current_weight_commit_info":    "no recording; spec 218 has no weight commit storage",
 	"get_timelocked_weight_commits":     "no recording; spec 218 has no weight commit storage",
-	"get_revealed_commitment":           "no recording; spec 218 has no Commitments.RevealedCommitments",
-	"get_revealed_commitment_by_hotkey": "no recording; spec 218 has no Commitments.RevealedCommitments",
+	"get_revealed_commitment":           "no recording; spec 218 has no Commitments.RevealedCommitments; spec 293 (TestDevnet293Helpers): at the head only",
+	"get_revealed_commitment_by_hotkey": "no recording; spec 218 has no Commitments.RevealedCommitments; spec 293 (TestDevnet293Helpers): at the head only",
 }
 
 // recordedBlockHelpers are the runtime API helpers TestRecordedBTBlock
