@@ -102,3 +102,53 @@ func (m *Metadata) DecodeExtrinsic(b []byte) (Extrinsic, error) {
 func (m *Metadata) ExtrinsicTypes() (addr, call, sig, extra int, err error) {
 	return m.extrinsicTypes()
 }
+
+// BlankSignature returns a copy of a signed extrinsic (format 4, with its
+// compact length prefix, a MultiAddress::Id and a MultiSignature, as
+// Substrate chains and subtensor build them) with the signature's bytes
+// zeroed, and true; for anything else, nil and false. sr25519 signing is
+// randomized: two signings of one payload differ only there, so the
+// blanked forms say whether two extrinsics are the same transaction.
+func BlankSignature(ext []byte) ([]byte, bool) {
+	n := compactSize(ext) // the length prefix
+	const idLen, sigLen = 32, 64
+	if n == 0 || len(ext) < n+2+idLen+1 || ext[n] != 0x84 || ext[n+1] != 0x00 {
+		return nil, false
+	}
+	sig := n + 2 + idLen // the MultiSignature's variant byte
+	size := sigLen
+	switch ext[sig] {
+	case 0x00, 0x01: // Ed25519, Sr25519
+	case 0x02: // Ecdsa
+		size = sigLen + 1
+	default:
+		return nil, false
+	}
+	if len(ext) < sig+1+size {
+		return nil, false
+	}
+	out := append([]byte(nil), ext...)
+	clear(out[sig+1 : sig+1+size])
+	return out, true
+}
+
+// compactSize returns how many bytes the SCALE compact integer at the
+// start of b takes, or 0 when b is too short to hold one.
+func compactSize(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	n := 1
+	switch b[0] & 3 {
+	case 1:
+		n = 2
+	case 2:
+		n = 4
+	case 3:
+		n = 1 + int(b[0]>>2) + 4
+	}
+	if len(b) < n {
+		return 0
+	}
+	return n
+}

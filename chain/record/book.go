@@ -2,11 +2,14 @@ package record
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/btscript/btscript/scale"
 )
 
 // atParam gives, for the methods that take a block hash, the position of
@@ -32,23 +35,51 @@ var aliases = map[string]string{
 
 // normalize rewrites params that name the same request in different
 // spellings into one: the argument bytes of state_call are hex with or
-// without 0x, in either case, and "" is the same as "0x".
+// without 0x, in either case, and "" is the same as "0x". A signed
+// extrinsic — submitted, or priced by TransactionPaymentApi_query_info —
+// has its signature blanked: sr25519 signing is randomized, so a run that
+// signs again at the same block makes the same extrinsic with another
+// signature, and the recording answers it.
 func normalize(method string, params json.RawMessage) json.RawMessage {
-	if method != "state_call" {
+	at := -1
+	switch method {
+	case "state_call":
+		at = 1
+	case "author_submitExtrinsic", "author_submitAndWatchExtrinsic":
+		at = 0
+	default:
 		return params
 	}
 	var ps []json.RawMessage
-	if json.Unmarshal(params, &ps) != nil || len(ps) < 2 {
+	if json.Unmarshal(params, &ps) != nil || len(ps) <= at {
 		return params
 	}
 	var data string
-	if json.Unmarshal(ps[1], &data) != nil {
+	if json.Unmarshal(ps[at], &data) != nil {
 		return params
 	}
 	data = "0x" + strings.TrimPrefix(strings.ToLower(data), "0x")
-	ps[1], _ = json.Marshal(data)
+	var name string
+	if at == 0 || json.Unmarshal(ps[0], &name) == nil && name == "TransactionPaymentApi_query_info" {
+		data = blankSignature(data)
+	}
+	ps[at], _ = json.Marshal(data)
 	out, _ := json.Marshal(ps)
 	return out
+}
+
+// blankSignature returns the hex of a signed extrinsic with its
+// signature's bytes as zeros (scale.BlankSignature); any other hex
+// unchanged.
+func blankSignature(h string) string {
+	b, err := hex.DecodeString(h[2:])
+	if err != nil {
+		return h
+	}
+	if blank, ok := scale.BlankSignature(b); ok {
+		return "0x" + hex.EncodeToString(blank)
+	}
+	return h
 }
 
 func methodName(m string) string {

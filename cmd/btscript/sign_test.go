@@ -205,6 +205,29 @@ return {receipt = r, quoted = quoted, quoted2 = quoted2, alice0 = b0[alice.addre
 		}
 	})
 
+	t.Run("a recording of a run that signs replays", func(t *testing.T) {
+		// The replay signs again (sr25519 signatures are randomized): the
+		// recording answers the new extrinsic and its fee query all the
+		// same, and the run prints what it printed live.
+		rec := filepath.Join(t.TempDir(), "signing.json")
+		script := `
+local alice = keys.from_uri('//Alice')
+local r = bt.transfer(alice, "` + bob + `", bt.tao('0.25'))
+local after = bt.get_balance("` + bob + `")
+return {receipt = r, bob = after, fee = bt.get_transfer_fee(alice.address, "` + bob + `", bt.tao('0.25'))}`
+		live := run(t, []string{"--allow-sign", "--json", "--record", rec}, script)
+		if live.code != 0 {
+			t.Fatalf("exit %d: %s", live.code, live.stderr)
+		}
+		again := bts(t, "run", "--replay", rec, "--allow-sign", "--json", writeScript(t, script))
+		if again.code != 0 || again.stdout != live.stdout {
+			t.Fatalf("replay: exit %d, %s\nstdout %s\nlive   %s", again.code, again.stderr, again.stdout, live.stdout)
+		}
+		if doc := decodeJSON(t, again.stdout); doc["receipt"].(map[string]any)["success"] != true {
+			t.Fatalf("receipt %v", doc["receipt"])
+		}
+	})
+
 	t.Run("20 transfers in one gather", func(t *testing.T) {
 		r := run(t, []string{"--allow-sign", "--json"}, `
 local BOB = "`+bob+`"
