@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -55,55 +56,18 @@ func (s *screen) String() string {
 // multi-line input, Ctrl-C during a call, history and Ctrl-D.
 func TestReplInTerminal(t *testing.T) {
 	rec := testdata.Path(t, testdata.RecordedRPC)
-	master, slave := openPTY(t)
-	defer master.Close()
 	cmd := child(t, "repl", "--replay", rec, "--replay-test", "subnetwork_n")
 	history := strings.TrimPrefix(cmd.Env[len(cmd.Env)-1], "BTSCRIPT_HISTORY=")
-	cmd.Env = append(cmd.Env, "TERM=xterm")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	slave.Close()
-	var waitErr error
-	exited := make(chan struct{})
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	var scr screen
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := master.Read(buf)
-			scr.Write(buf[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
+	p := runOnPTY(t, cmd)
+	scr, exited := p.scr, p.exited
 	const wait = 20 * time.Second
-	typeKeys := func(s string) {
-		t.Helper()
-		if _, err := master.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	typeKeys := func(s string) { t.Helper(); p.typeKeys(t, s) }
 	// mark returns the screen length, to look only at what comes after.
 	after := func(from int) interface{ String() string } {
 		return stringer(func() string { s := scr.String(); return s[min(from, len(s)):] })
 	}
 
-	waitFor(t, &scr, "> ", wait)
+	waitFor(t, scr, "> ", wait)
 
 	// A binding call prints its exact value.
 	from := len(scr.String())
@@ -167,8 +131,8 @@ func TestReplInTerminal(t *testing.T) {
 	typeKeys("\x04")
 	select {
 	case <-exited:
-		if waitErr != nil {
-			t.Fatalf("repl exited with %v; screen:\n%s", waitErr, scr.String())
+		if p.err != nil {
+			t.Fatalf("repl exited with %v; screen:\n%s", p.err, scr.String())
 		}
 	case <-time.After(wait):
 		t.Fatalf("repl did not exit on Ctrl-D; screen:\n%s", scr.String())
@@ -191,14 +155,21 @@ func TestReplInTerminal(t *testing.T) {
 	}
 }
 
-// startPTY runs btscript with args on a new pseudo-terminal and returns
-// what it shows, a function to type keys, and the channel closed when it
-// exits. The process is killed when the test ends.
-func startPTY(t *testing.T, args ...string) (*screen, func(string), <-chan struct{}) {
+// ptyRun is a btscript process on a pseudo-terminal.
+type ptyRun struct {
+	scr    *screen
+	master *os.File
+	exited chan struct{}
+	err    error // the process's exit status, once exited is closed
+}
+
+// runOnPTY starts cmd on a new pseudo-terminal and records what it shows.
+// The process is stopped when the test ends (SIGTERM, then a kill after
+// 20 s).
+func runOnPTY(t *testing.T, cmd *exec.Cmd) *ptyRun {
 	t.Helper()
 	master, slave := openPTY(t)
 	t.Cleanup(func() { master.Close() })
-	cmd := child(t, args...)
 	cmd.Env = append(cmd.Env, "TERM=xterm")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
@@ -206,41 +177,52 @@ func startPTY(t *testing.T, args ...string) (*screen, func(string), <-chan struc
 		t.Fatal(err)
 	}
 	slave.Close()
-	exited := make(chan struct{})
+	p := &ptyRun{scr: &screen{}, master: master, exited: make(chan struct{})}
 	go func() {
-		cmd.Wait()
-		close(exited)
+		p.err = cmd.Wait()
+		close(p.exited)
 	}()
 	t.Cleanup(func() {
 		select {
-		case <-exited:
+		case <-p.exited:
 		default:
 			cmd.Process.Signal(syscall.SIGTERM)
 			select {
-			case <-exited:
+			case <-p.exited:
 			case <-time.After(20 * time.Second):
 				cmd.Process.Kill()
-				<-exited
+				<-p.exited
 			}
 		}
 	})
-	scr := &screen{}
 	go func() {
 		buf := make([]byte, 4096)
 		for {
 			n, err := master.Read(buf)
-			scr.Write(buf[:n])
+			p.scr.Write(buf[:n])
 			if err != nil {
 				return
 			}
 		}
 	}()
-	return scr, func(s string) {
-		t.Helper()
-		if _, err := master.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}, exited
+	return p
+}
+
+// typeKeys sends s to the terminal.
+func (p *ptyRun) typeKeys(t *testing.T, s string) {
+	t.Helper()
+	if _, err := p.master.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startPTY runs btscript with args on a new pseudo-terminal and returns
+// what it shows, a function to type keys, and the channel closed when it
+// exits.
+func startPTY(t *testing.T, args ...string) (*screen, func(string), <-chan struct{}) {
+	t.Helper()
+	p := runOnPTY(t, child(t, args...))
+	return p.scr, func(s string) { t.Helper(); p.typeKeys(t, s) }, p.exited
 }
 
 // TestReplDevnetStaysUp runs "btscript repl --network devnet" in a

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,48 +32,18 @@ func TestWalletPasswordPrompt(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "w1", "coldkey"), secretbox.Seal(append([]byte("$NACL"), nonce[:]...), kf, &nonce, &key), 0o600)
 	os.WriteFile(filepath.Join(dir, "w1", "hotkeys", "default"), kf, 0o600)
 
-	master, slave := openPTY(t)
-	defer master.Close()
 	cmd := child(t, "eval", "--allow-sign", "--wallet", "w1", "--replay", rec, "--replay-test", "subnetwork_n",
 		"local c, h = keys.wallet() return 'cold=' .. c.address")
-	cmd.Env = append(cmd.Env, "TERM=xterm", "BTSCRIPT_WALLET_PATH="+dir)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	slave.Close()
-	var waitErr error
-	exited := make(chan struct{})
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	var scr screen
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := master.Read(buf)
-			scr.Write(buf[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
-	waitFor(t, &scr, "password for keyfile "+filepath.Join(dir, "w1", "coldkey")+": ", 20*time.Second)
-	if _, err := master.Write([]byte(password + "\r")); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, &scr, "cold=5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", 60*time.Second)
+	cmd.Env = append(cmd.Env, "BTSCRIPT_WALLET_PATH="+dir)
+	p := runOnPTY(t, cmd)
+	scr := p.scr
+	waitFor(t, scr, "password for keyfile "+filepath.Join(dir, "w1", "coldkey")+": ", 20*time.Second)
+	p.typeKeys(t, password+"\r")
+	waitFor(t, scr, "cold=5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", 60*time.Second)
 	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Fatalf("exit: %v\n%s", waitErr, scr.String())
+	case <-p.exited:
+		if p.err != nil {
+			t.Fatalf("exit: %v\n%s", p.err, scr.String())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatalf("still running:\n%s", scr.String())
