@@ -43,18 +43,7 @@ func (c *Client) QueryThen(ctx context.Context, at, pallet, item string, keys []
 			fail(err)
 			return
 		}
-		decode := func(raw []byte, err error) {
-			if err != nil {
-				fail(err)
-				return
-			}
-			v, err := e.DecodeValue(raw)
-			if err != nil {
-				fail(err)
-				return
-			}
-			then(v, nil)
-		}
+		decode := decodeThen(e, then, fail)
 		if !c.readStorageThen(hash, key, decode) {
 			c.queryGo(ctx, hash, pallet, item, keys, then)
 		}
@@ -66,6 +55,23 @@ func (c *Client) QueryThen(ctx context.Context, at, pallet, item string, keys []
 		return
 	}
 	c.querySpeculativeThen(ctx, hash, guess, pallet, item, keys, then, fail)
+}
+
+// decodeThen returns the completion of a storage read of e: the raw value
+// decoded and given to then, or the error to fail.
+func decodeThen(e *scale.StorageEntry, then func(scale.Value, error), fail func(error)) func([]byte, error) {
+	return func(raw []byte, err error) {
+		if err != nil {
+			fail(err)
+			return
+		}
+		v, err := e.DecodeValue(raw)
+		if err != nil {
+			fail(err)
+			return
+		}
+		then(v, nil)
+	}
 }
 
 // queryGo is QueryThen's fallback: Query on a goroutine of its own.
@@ -101,18 +107,7 @@ func (c *Client) querySpeculativeThen(ctx context.Context, hash string, guess *s
 			fail(err)
 			return
 		}
-		decode := func(raw []byte, err error) {
-			if err != nil {
-				fail(err)
-				return
-			}
-			v, err := e.DecodeValue(raw)
-			if err != nil {
-				fail(err)
-				return
-			}
-			then(v, nil)
-		}
+		decode := decodeThen(e, then, fail)
 		if sp.readErr != nil || key != gkey {
 			if !c.readStorageThen(hash, key, decode) {
 				c.queryGo(ctx, hash, pallet, item, keys, then)
