@@ -614,8 +614,15 @@ func (e *Engine) AsyncFunction(L *lua.LState, fn Func) *lua.LFunction {
 	if fn == nil {
 		panic("engine: nil Func")
 	}
+	return e.asyncEntry(L, func(r *run, L *lua.LState, nret int) int { return r.startCall(L, fn, nret) })
+}
+
+// asyncEntry returns the Lua function through which an async call starts;
+// begin starts it on the run (a Func on a goroutine, a StartFunc with a
+// completion) and parks the caller.
+func (e *Engine) asyncEntry(L *lua.LState, begin func(r *run, L *lua.LState, nret int) int) *lua.LFunction {
 	if !frames.ok {
-		return e.yielding(L, func(L *lua.LState, r *run) int { return r.startCall(L, fn, nretWrapped) })
+		return e.yielding(L, func(L *lua.LState, r *run) int { return begin(r, L, nretWrapped) })
 	}
 	// Called directly, without the Lua wrapper: the coroutine resumes with
 	// the results as they are, and a failed call ends the coroutine with the
@@ -630,7 +637,7 @@ func (e *Engine) AsyncFunction(L *lua.LState, fn Func) *lua.LFunction {
 			return r.blockCall(L, self)
 		}
 		r.curTask.site, r.curTask.sitePC = callSite(L)
-		return r.startCall(L, fn, wantResults(L))
+		return begin(r, L, wantResults(L))
 	})
 	return self
 }

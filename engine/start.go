@@ -46,22 +46,7 @@ func (m *Module) Start(name string, fn StartFunc) *Module {
 
 // startFunction is AsyncFunction for a StartFunc.
 func (e *Engine) startFunction(L *lua.LState, fn StartFunc) *lua.LFunction {
-	if !frames.ok {
-		return e.yielding(L, func(L *lua.LState, r *run) int { return r.startCompletion(L, fn, nretWrapped) })
-	}
-	var self *lua.LFunction
-	self = L.NewFunction(func(L *lua.LState) int {
-		r := e.run
-		if r == nil || r.current == nil {
-			L.RaiseError("this function can only be called while a script runs")
-		}
-		if !e.frameYieldable(L) {
-			return r.blockCall(L, self)
-		}
-		r.curTask.site, r.curTask.sitePC = callSite(L)
-		return r.startCompletion(L, fn, wantResults(L))
-	})
-	return self
+	return e.asyncEntry(L, func(r *run, L *lua.LState, nret int) int { return r.startCompletion(L, fn, nret) })
 }
 
 // completions is the queue of finished calls with a completion, filled by
