@@ -67,10 +67,10 @@ func (r *run) failCall(t *task, c *co, err error) {
 // takes a status code and the results.
 const nretWrapped = -2
 
-// startCall starts an async Go call for the current coroutine and parks it
-// until the result comes. nret says how the coroutine resumes: with nret
-// results (lua.MultRet: all of them), or nretWrapped.
-func (r *run) startCall(L *lua.LState, fn Func, nret int) int {
+// beginCall takes the arguments of an async call of the current
+// coroutine as Go values and counts the call as outstanding; nret is how
+// the coroutine resumes (see startCall).
+func (r *run) beginCall(L *lua.LState, nret int) ([]any, *task, context.Context) {
 	n := L.GetTop()
 	args := make([]any, n)
 	for i := 1; i <= n; i++ {
@@ -78,8 +78,15 @@ func (r *run) startCall(L *lua.LState, fn Func, nret int) int {
 	}
 	t := r.curTask
 	t.nret = nret
-	ctx := scopeOf(r.current)
 	r.outstanding++
+	return args, t, scopeOf(r.current)
+}
+
+// startCall starts an async Go call for the current coroutine and parks it
+// until the result comes. nret says how the coroutine resumes: with nret
+// results (lua.MultRet: all of them), or nretWrapped.
+func (r *run) startCall(L *lua.LState, fn Func, nret int) int {
+	args, t, ctx := r.beginCall(L, nret)
 	e := r.e
 	e.calls.Add(1)
 	results, done := r.results, r.done

@@ -106,15 +106,7 @@ func (p *pending) queue(vals []any, err error) {
 // startCompletion starts fn for the current coroutine and parks it until
 // done is called; see startCall.
 func (r *run) startCompletion(L *lua.LState, fn StartFunc, nret int) int {
-	n := L.GetTop()
-	args := make([]any, n)
-	for i := 1; i <= n; i++ {
-		args[i-1] = ToGo(L.Get(i))
-	}
-	t := r.curTask
-	t.nret = nret
-	ctx := scopeOf(r.current)
-	r.outstanding++
+	args, t, ctx := r.beginCall(L, nret)
 	p := &pending{r: r, t: t}
 	if ctx.Err() != nil {
 		p.complete(nil, context.Cause(ctx))
