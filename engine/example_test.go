@@ -105,7 +105,8 @@ func ExampleEngine_Close() {
 	})
 	done := make(chan error)
 	go func() {
-		_, err := e.RunString(context.Background(), "wait.lua", "started()\nsleep(30)")
+		// One line: Close may land while started() is still returning.
+		_, err := e.RunString(context.Background(), "wait.lua", "started() sleep(30)")
 		done <- err
 	}()
 	<-started
@@ -114,6 +115,6 @@ func ExampleEngine_Close() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, context.Canceled), errors.Is(err, engine.ErrClosed))
 	// Output:
-	// wait.lua:2: script cancelled: engine: closed
+	// wait.lua:1: script cancelled: engine: closed
 	// true true
 }
