@@ -44,9 +44,10 @@ type Options struct {
 
 // binder holds what the module functions share.
 type binder struct {
-	e    *engine.Engine
-	c    *chain.Client
-	opts Options
+	e     *engine.Engine
+	c     *chain.Client
+	opts  Options
+	batch *chain.Batch // chain.query's reads, flushed when the script waits
 }
 
 // Install adds the chain, bt, json and ss58 modules and the Balance type
@@ -68,7 +69,10 @@ func Install(e *engine.Engine, c *chain.Client, opts Options) error {
 	if opts.MapBuffer == 0 {
 		opts.MapBuffer = DefaultMapBuffer
 	}
-	b := &binder{e: e, c: c, opts: opts}
+	b := &binder{e: e, c: c, opts: opts, batch: c.NewBatch()}
+	if err := e.OnWait(b.batch.Flush); err != nil {
+		return err
+	}
 	if err := e.Do(func(L *lua.LState) error { openBalance(L); openAlpha(L); openSigner(L); return nil }); err != nil {
 		return err
 	}

@@ -57,7 +57,8 @@ func palletItem(fn string, args []any) (string, string, error) {
 
 // query(pallet, item, keys...) reads one storage value, with a completion
 // (see engine.StartFunc): the pin and the read are waited for without a
-// goroutine.
+// goroutine, and the reads the script starts leave in full requests, the
+// rest when it waits (see chain.Batch).
 func (b *binder) queryStart(ctx context.Context, args []any, done func([]any, error)) {
 	pallet, item, err := palletItem("chain.query", args)
 	if err != nil {
@@ -70,7 +71,7 @@ func (b *binder) queryStart(ctx context.Context, args []any, done func([]any, er
 			done(nil, fmt.Errorf("chain.query: resolving the pinned block: %w", err))
 			return
 		}
-		b.c.QueryThen(ctx, hash, pallet, item, keys, func(v scale.Value, err error) {
+		b.batch.QueryThen(ctx, hash, pallet, item, keys, func(v scale.Value, err error) {
 			if err != nil {
 				done(nil, err)
 				return

@@ -3,13 +3,17 @@ package chain_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/chain/rpc"
 	"github.com/btscript/btscript/internal/chaintest"
+	"github.com/btscript/btscript/scale"
 )
 
 // keyCounter is a transport that notes how many keys each
@@ -114,5 +118,99 @@ func TestNodeWithoutQueryStorageAt(t *testing.T) {
 	}
 	if kc.singles != 1200 {
 		t.Errorf("%d state_getStorage reads, want one per account (1200)", kc.singles)
+	}
+}
+
+// requests returns a copy of the key counts of the state_queryStorageAt
+// requests so far.
+func (k *keyCounter) requests() []int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]int(nil), k.batches...)
+}
+
+// TestBatchLeavesFullThenOnFlush: reads held in a Batch leave in full
+// requests however slowly they come (slower than the client's batch
+// window), the rest only when flushed, each value right and each then
+// called once.
+func TestBatchLeavesFullThenOnFlush(t *testing.T) {
+	c, kc, head := thenClient(t)
+	ctx := context.Background()
+	b := c.NewBatch()
+	accounts := chaintest.Accounts(1300)
+	var wg sync.WaitGroup
+	var calls atomic.Int64
+	var bad atomic.Value
+	for i, a := range accounts {
+		if i%100 == 99 && i < 1000 {
+			time.Sleep(3 * time.Millisecond) // three client windows
+		}
+		wg.Add(1)
+		b.QueryThen(ctx, head, "System", "Account", []any{a}, func(v scale.Value, err error) {
+			defer wg.Done()
+			calls.Add(1)
+			var acct struct{ Data struct{ Free uint64 } }
+			if err == nil {
+				err = v.Unmarshal(&acct)
+			}
+			if err == nil && acct.Data.Free != 7450117072 {
+				err = fmt.Errorf("free %d, want the recorded 7450117072", acct.Data.Free)
+			}
+			if err != nil {
+				bad.Store(err)
+			}
+		})
+	}
+	// The two full requests left as they filled; the last 276 keys wait.
+	if got := kc.requests(); len(got) > 2 {
+		t.Fatalf("requests before Flush: %v, want two of 512 keys", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(kc.requests()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	b.Flush()
+	b.Flush() // nothing left: sends nothing
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("reads never answered after Flush")
+	}
+	if got := kc.requests(); !slices.Equal(got, []int{512, 512, 276}) {
+		t.Errorf("requests %v, want [512 512 276]", got)
+	}
+	if n := calls.Load(); n != 1300 {
+		t.Errorf("then called %d times for 1300 reads", n)
+	}
+	if err, _ := bad.Load().(error); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestBatchMaxHold: a read held in a Batch that nobody flushes still
+// leaves, MaxHold after it came.
+func TestBatchMaxHold(t *testing.T) {
+	c, kc, head := thenClient(t)
+	b := c.NewBatch()
+	got := make(chan error, 1)
+	t0 := time.Now()
+	b.QueryThen(context.Background(), head, "System", "Account", []any{chaintest.Accounts(1)[0]}, func(v scale.Value, err error) { got <- err })
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a read held without Flush never left")
+	}
+	if took := time.Since(t0); took < chain.MaxHold {
+		t.Errorf("answered after %v, before MaxHold (%v) with no Flush", took, chain.MaxHold)
+	}
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	if kc.singles != 1 || len(kc.batches) != 0 {
+		t.Errorf("%d state_getStorage and %d state_queryStorageAt, want one read", kc.singles, len(kc.batches))
 	}
 }

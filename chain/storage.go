@@ -331,24 +331,13 @@ func (c *Client) readStorageThen(hash, key string, then func([]byte, error)) boo
 	b := c.batches[hash]
 	now := time.Now()
 	if b == nil {
-		b = &storageBatch{index: make(map[string]int), start: now,
-			keys: make([]string, 0, c.opts.BatchMax), first: make([]func([]byte, error), 0, c.opts.BatchMax),
-			burstRun: c.burst.on(hash, now, c.opts.BatchWindow)}
+		b = newStorageBatch(c.opts.BatchMax, now)
+		b.burstRun = c.burst.on(hash, now, c.opts.BatchWindow)
 		c.batches[hash] = b
 		b.timer = time.AfterFunc(c.opts.BatchWindow, func() { c.flush(hash, b) })
 	}
 	b.last = now
-	if i, dup := b.index[key]; dup {
-		if b.more == nil {
-			b.more = make(map[int][]func([]byte, error))
-		}
-		b.more[i] = append(b.more[i], then)
-	} else {
-		b.index[key] = len(b.keys)
-		b.keys = append(b.keys, key)
-		b.first = append(b.first, then)
-	}
-	full := len(b.keys) >= c.opts.BatchMax
+	full := b.add(key, then, c.opts.BatchMax)
 	if full {
 		delete(c.batches, hash)
 		b.timer.Stop()
@@ -359,6 +348,27 @@ func (c *Client) readStorageThen(hash, key string, then func([]byte, error)) boo
 		go c.send(hash, b)
 	}
 	return true
+}
+
+func newStorageBatch(max int, now time.Time) *storageBatch {
+	return &storageBatch{index: make(map[string]int), start: now,
+		keys: make([]string, 0, max), first: make([]func([]byte, error), 0, max)}
+}
+
+// add puts a reader of key in the batch and reports whether the batch
+// now holds max keys. A key asked twice is read once.
+func (b *storageBatch) add(key string, then func([]byte, error), max int) bool {
+	if i, dup := b.index[key]; dup {
+		if b.more == nil {
+			b.more = make(map[int][]func([]byte, error))
+		}
+		b.more[i] = append(b.more[i], then)
+	} else {
+		b.index[key] = len(b.keys)
+		b.keys = append(b.keys, key)
+		b.first = append(b.first, then)
+	}
+	return len(b.keys) >= max
 }
 
 // flush sends a batch when its window ends, unless keys are still

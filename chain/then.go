@@ -23,6 +23,12 @@ import (
 // flight is not withdrawn (its batch serves other callers), so a caller
 // that stops waiting on ctx ignores the later then.
 func (c *Client) QueryThen(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error)) {
+	c.queryThen(ctx, at, pallet, item, keys, then, c.readStorageThen)
+}
+
+// queryThen is QueryThen with the batcher that takes the read: add puts
+// a key in a batch, or reports false when reads are not batched.
+func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error), add func(hash, key string, then func([]byte, error)) bool) {
 	fail := func(err error) { then(scale.Null, fmt.Errorf("query %s.%s: %w", pallet, item, err)) }
 	if err := ctx.Err(); err != nil {
 		fail(err)
@@ -44,7 +50,7 @@ func (c *Client) QueryThen(ctx context.Context, at, pallet, item string, keys []
 			return
 		}
 		decode := decodeThen(e, then, fail)
-		if !c.readStorageThen(hash, key, decode) {
+		if !add(hash, key, decode) {
 			c.queryGo(ctx, hash, pallet, item, keys, then)
 		}
 		return
@@ -54,7 +60,7 @@ func (c *Client) QueryThen(ctx context.Context, at, pallet, item string, keys []
 		c.queryGo(ctx, hash, pallet, item, keys, then)
 		return
 	}
-	c.querySpeculativeThen(ctx, hash, guess, pallet, item, keys, then, fail)
+	c.querySpeculativeThen(ctx, hash, guess, pallet, item, keys, then, fail, add)
 }
 
 // decodeThen returns the completion of a storage read of e: the raw value
@@ -94,7 +100,10 @@ type speculation struct {
 // querySpeculativeThen is querySpeculative with completions: the block's
 // metadata is asked once for all the reads waiting on it (see
 // metadataThen).
-func (c *Client) querySpeculativeThen(ctx context.Context, hash string, guess *scale.Metadata, pallet, item string, keys []any, then func(scale.Value, error), fail func(error)) {
+// The read with the guessed key goes to add; a second read, when the
+// guess was wrong, to the client's own batches (it starts on the
+// goroutine that fetched the metadata, which flushes no Batch).
+func (c *Client) querySpeculativeThen(ctx context.Context, hash string, guess *scale.Metadata, pallet, item string, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool) {
 	_, gkey, gerr := storageKey(guess, pallet, item, keys)
 	sp := &speculation{left: 2}
 	finish := func() {
@@ -128,7 +137,7 @@ func (c *Client) querySpeculativeThen(ctx context.Context, hash string, guess *s
 	}
 	if gerr != nil {
 		half(func() { sp.readErr = gerr })
-	} else if !c.readStorageThen(hash, gkey, func(raw []byte, err error) {
+	} else if !add(hash, gkey, func(raw []byte, err error) {
 		half(func() { sp.raw, sp.readErr = raw, err })
 	}) {
 		c.queryGo(ctx, hash, pallet, item, keys, then)

@@ -207,6 +207,7 @@ type Engine struct {
 	memBase  int64         // heap bytes when the current run began
 	memDirty bool          // the last run left much garbage (see memoryBase)
 	ready    []readyItem   // the ready queue's array, kept between runs
+	onWait   []func()      // see OnWait
 
 	goneMu sync.Mutex
 	gone   []coroKey // coroutines collected, to drop from coroMap
@@ -349,6 +350,19 @@ func (e *Engine) Register(name string, fn Func) error {
 		L.SetGlobal(name, e.AsyncFunction(L, fn))
 		return nil
 	})
+}
+
+// OnWait adds f to what the engine calls, on its goroutine, each time the
+// running script has nothing left to run and waits for calls in flight:
+// the moment to send work that calls have queued but not yet sent (the
+// bindings flush their batch of storage reads, see chain.Batch). It is
+// also called when a pin that calls were waiting for is resolved (see
+// WhenPinned). f must return promptly and must not call into the engine.
+func (e *Engine) OnWait(f func()) error {
+	if f == nil {
+		return errors.New("engine: OnWait: nil function")
+	}
+	return e.do(func() { e.onWait = append(e.onWait, f) })
 }
 
 // Module is a set of fields to install as a global table: async functions,

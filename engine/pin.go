@@ -29,10 +29,11 @@ type pinCell struct {
 	hash    string
 	err     error
 	then    []func(hash string, err error) // told when resolved (see WhenPinned)
+	wake    func()                         // wakes the run after then (see OnWait)
 }
 
-func newPinCell(ctx context.Context, resolve func(ctx context.Context) (string, error)) *pinCell {
-	return &pinCell{ctx: ctx, resolve: resolve, done: make(chan struct{})}
+func newPinCell(ctx context.Context, wake func(), resolve func(ctx context.Context) (string, error)) *pinCell {
+	return &pinCell{ctx: ctx, wake: wake, resolve: resolve, done: make(chan struct{})}
 }
 
 // get returns the pinned hash, resolving it on the first call.
@@ -63,6 +64,9 @@ func (p *pinCell) settle(hash string, err error) {
 	p.mu.Unlock()
 	for _, f := range then {
 		f(hash, err)
+	}
+	if len(then) > 0 && p.wake != nil {
+		p.wake()
 	}
 }
 
@@ -153,16 +157,16 @@ func WithBlock(ctx context.Context, block any) context.Context {
 var errNoPinner = errors.New("no Pinner configured")
 
 // withRunPin installs the run-wide pin requested by WithPin or WithBlock.
-func withRunPin(ctx context.Context, pinner Pinner) context.Context {
+func withRunPin(ctx context.Context, wake func(), pinner Pinner) context.Context {
 	rp, ok := ctx.Value(runPinKey{}).(runPin)
 	if !ok {
 		return ctx
 	}
 	if rp.fixed {
 		hash := rp.hash
-		return context.WithValue(ctx, pinKey{}, newPinCell(ctx, func(context.Context) (string, error) { return hash, nil }))
+		return context.WithValue(ctx, pinKey{}, newPinCell(ctx, wake, func(context.Context) (string, error) { return hash, nil }))
 	}
-	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, func(c context.Context) (string, error) {
+	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, wake, func(c context.Context) (string, error) {
 		if pinner == nil {
 			return "", errNoPinner
 		}
@@ -172,11 +176,11 @@ func withRunPin(ctx context.Context, pinner Pinner) context.Context {
 
 // withHeadPin gives ctx a pin cell resolved by Pinner.Head unless a pin is
 // already in scope.
-func withHeadPin(ctx context.Context, pinner Pinner) context.Context {
+func withHeadPin(ctx context.Context, wake func(), pinner Pinner) context.Context {
 	if pinner == nil || ctx.Value(pinKey{}) != nil {
 		return ctx
 	}
-	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, pinner.Head))
+	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, wake, pinner.Head))
 }
 
 // pinFrom returns the pin cell in scope, or nil.

@@ -200,7 +200,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		e.run = nil
 	}()
 
-	rootCtx := withRunPin(runCtx, e.opts.Pinner)
+	rootCtx := withRunPin(runCtx, r.nudge, e.opts.Pinner)
 	root := r.newTask(nil, rootCtx, fn, args)
 	r.root = root
 	r.loop(func() bool { return root.done })
@@ -377,11 +377,24 @@ func (r *run) loop(cond func() bool) {
 			r.stopped = true
 			return
 		}
+		for _, f := range r.e.onWait {
+			f()
+		}
 		// A plain receive: the end of the run's context sends a wake-up
 		// (see execute), as a select on both would cost more than the
 		// receive itself, every time the script waits.
 		r.deliver(<-r.results)
 		r.takeCompletions()
+	}
+}
+
+// nudge makes the scheduler, if it waits, look again at what it has to do
+// and call the OnWait functions: calls were started off its goroutine
+// (see pinCell.settle). A full results channel has it busy already.
+func (r *run) nudge() {
+	select {
+	case r.results <- callResult{}:
+	default:
 	}
 }
 

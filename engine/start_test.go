@@ -302,3 +302,104 @@ func TestThreadDepth(t *testing.T) {
 		}
 	}
 }
+
+// queuer starts calls that finish only when flushed, as reads held in a
+// chain.Batch do: flush is the engine's OnWait.
+type queuer struct {
+	mu      sync.Mutex
+	dones   []func([]any, error)
+	flushes atomic.Int64
+}
+
+func (q *queuer) start(ctx context.Context, args []any, done func([]any, error)) {
+	q.mu.Lock()
+	q.dones = append(q.dones, func(vals []any, err error) { done(args, err) })
+	q.mu.Unlock()
+}
+
+func (q *queuer) flush() {
+	q.flushes.Add(1)
+	q.mu.Lock()
+	dones := q.dones
+	q.dones = nil
+	q.mu.Unlock()
+	go func() {
+		for _, d := range dones {
+			d(nil, nil)
+		}
+	}()
+}
+
+// TestOnWait: what calls queued is flushed when the script has nothing
+// left to run, once per wait, not once per call.
+func TestOnWait(t *testing.T) {
+	q := &queuer{}
+	e := startEngine(t, Options{Timeout: 20 * time.Second}, "f", q.start)
+	if err := e.OnWait(q.flush); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.OnWait(nil); err == nil {
+		t.Fatal("OnWait(nil) accepted")
+	}
+	res, err := e.Eval(context.Background(), `
+		local fs = {}
+		for i = 1, 500 do fs[i] = function() return m.f(i) end end
+		local r = gather(fs)
+		local sum = 0
+		for _, v in ipairs(r) do sum = sum + v end
+		return sum, m.f(7)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Go(); got[0] != int64(125250) || got[1] != int64(7) {
+		t.Fatalf("got %v, want 125250 7", got)
+	}
+	// One wait for the gather, one for the call after it; a few more when
+	// results come in parts.
+	if n := q.flushes.Load(); n < 2 || n > 100 {
+		t.Fatalf("flushed %d times for one gather and one call", n)
+	}
+}
+
+// TestOnWaitAfterPin: calls that start when their pin is resolved, off the
+// engine's goroutine, after the script began to wait, are flushed too:
+// resolving the pin wakes the engine to call OnWait again.
+func TestOnWaitAfterPin(t *testing.T) {
+	q := &queuer{}
+	p := &slowPinner{release: make(chan struct{})}
+	e := New(Options{Stdout: &bytes.Buffer{}, Pinner: p, Timeout: 20 * time.Second})
+	t.Cleanup(func() { e.Close() })
+	var started atomic.Int64
+	pinned := func(ctx context.Context, args []any, done func([]any, error)) {
+		WhenPinned(ctx, func(hash string, ok bool, err error) {
+			q.start(ctx, args, done)
+		})
+		if started.Add(1) == 50 {
+			go func() {
+				// Resolve the pin only once the engine waits and has
+				// flushed nothing.
+				for q.flushes.Load() == 0 {
+					time.Sleep(time.Millisecond)
+				}
+				close(p.release)
+			}()
+		}
+	}
+	if err := e.RegisterModule("m", NewModule().Start("f", pinned)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.OnWait(q.flush); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Eval(context.Background(), `
+		local fs = {}
+		for i = 1, 50 do fs[i] = function() return m.f(i) end end
+		local r = gather(fs)
+		return #r, r[50]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Go(); got[0] != int64(50) || got[1] != int64(50) {
+		t.Fatalf("got %v, want 50 50", got)
+	}
+}
