@@ -10,19 +10,33 @@ import (
 
 // A Batch holds the storage reads that one producer starts in a burst —
 // the branches of a gather — so that they leave in the fewest requests: a
-// request goes as soon as it holds Options.BatchMax keys, and the rest
-// when Flush is called, however slowly the keys came. The client's own
+// request goes as soon as Options.BatchMax reads are in it, and the rest
+// when Flush is called, however slowly the reads came. The client's own
 // batcher has to guess when a burst has ended from the pauses between
 // keys; the producer knows. The engine's bindings keep one Batch per
 // engine and flush it each time the script waits, so a gather of 100,000
 // reads leaves as 196 requests and a lone read leaves at once. A read that
-// is never flushed still leaves MaxHold after the first key of its
+// is never flushed still leaves MaxHold after the first read of its
 // request. Reads of a Batch share requests only with each other. A Batch
 // is safe for concurrent use.
+//
+// QueryThen only notes the read: its key is built, and its block's
+// runtime looked up, on the goroutine that sends the request, so the
+// producer (the engine's one Lua goroutine) spends no time on them.
 type Batch struct {
-	c    *Client
-	mu   sync.Mutex
-	open map[string]*storageBatch // by block hash
+	c     *Client
+	mu    sync.Mutex
+	reads []heldRead
+	timer *time.Timer
+	gen   uint64 // counts the requests taken, so a late timer sends nothing
+}
+
+// heldRead is a read waiting in a Batch: QueryThen's arguments.
+type heldRead struct {
+	ctx              context.Context
+	at, pallet, item string
+	keys             []any
+	then             func(scale.Value, error)
 }
 
 // MaxHold is the longest a read waits in a Batch that is not flushed.
@@ -30,68 +44,91 @@ const MaxHold = 50 * time.Millisecond
 
 // NewBatch returns an empty Batch of reads through c.
 func (c *Client) NewBatch() *Batch {
-	return &Batch{c: c, open: make(map[string]*storageBatch)}
+	return &Batch{c: c}
 }
 
 // QueryThen is Client.QueryThen with the read held in b until its request
-// fills or b is flushed. Reads the client does not batch (see
-// Options.BatchWindow) go out at once, as there.
+// fills or b is flushed. then is called as there, also with the errors
+// QueryThen reports at once (a bad block hash, an unknown item), which
+// come when the request is sent.
 func (b *Batch) QueryThen(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error)) {
-	b.c.queryThen(ctx, at, pallet, item, keys, then, b.add)
+	max := b.c.opts.BatchMax
+	b.mu.Lock()
+	if b.reads == nil {
+		b.reads = make([]heldRead, 0, max)
+		gen := b.gen
+		b.timer = time.AfterFunc(MaxHold, func() { b.expire(gen) })
+	}
+	b.reads = append(b.reads, heldRead{ctx: ctx, at: at, pallet: pallet, item: item, keys: keys, then: then})
+	var full []heldRead
+	if len(b.reads) >= max {
+		full = b.take()
+	}
+	b.mu.Unlock()
+	if full != nil {
+		go b.c.sendHeld(full)
+	}
 }
 
-// Flush sends every request of b that holds reads, without waiting for
-// the answers.
+// Flush sends the reads b holds, without waiting for the answers.
 func (b *Batch) Flush() {
 	b.mu.Lock()
-	if len(b.open) == 0 {
-		b.mu.Unlock()
-		return
-	}
-	open := b.open
-	b.open = make(map[string]*storageBatch, len(open))
+	reads := b.take()
 	b.mu.Unlock()
-	for hash, sb := range open {
-		sb.timer.Stop()
-		go b.c.send(hash, sb)
+	if reads != nil {
+		go b.c.sendHeld(reads)
 	}
 }
 
-// add puts a read of key at block hash in b's request for that block,
-// sending the request when full; false when the client does not batch.
-func (b *Batch) add(hash, key string, then func([]byte, error)) bool {
-	c := b.c
-	if c.opts.BatchWindow < 0 || c.batchingRefused() {
-		return false
+// take removes and returns the reads held; b.mu is held.
+func (b *Batch) take() []heldRead {
+	reads := b.reads
+	if reads == nil {
+		return nil
 	}
-	max := c.opts.BatchMax
+	b.reads = nil
+	b.timer.Stop()
+	b.gen++
+	return reads
+}
+
+// expire sends the reads of request gen, held MaxHold without a flush,
+// unless they have gone.
+func (b *Batch) expire(gen uint64) {
 	b.mu.Lock()
-	sb := b.open[hash]
-	if sb == nil {
-		sb = newStorageBatch(max, time.Time{})
-		b.open[hash] = sb
-		sb.timer = time.AfterFunc(MaxHold, func() { b.expire(hash, sb) })
-	}
-	full := sb.add(key, then, max)
-	if full {
-		delete(b.open, hash)
-		sb.timer.Stop()
+	var reads []heldRead
+	if b.gen == gen {
+		reads = b.take()
 	}
 	b.mu.Unlock()
-	if full {
+	if reads != nil {
+		b.c.sendHeld(reads)
+	}
+}
+
+// sendHeld starts the reads of a Batch: one request per block they read
+// (one, nearly always), each read completed as QueryThen's.
+func (c *Client) sendHeld(reads []heldRead) {
+	open := make(map[string]*storageBatch, 1)
+	add := func(hash, key string, then func([]byte, error)) bool {
+		if c.opts.BatchWindow < 0 || c.batchingRefused() {
+			return false
+		}
+		sb := open[hash]
+		if sb == nil {
+			sb = newStorageBatch(len(reads), time.Time{})
+			open[hash] = sb
+		}
+		if sb.add(key, then, c.opts.BatchMax) {
+			delete(open, hash)
+			go c.send(hash, sb)
+		}
+		return true
+	}
+	for _, r := range reads {
+		c.queryThen(r.ctx, r.at, r.pallet, r.item, r.keys, r.then, add)
+	}
+	for hash, sb := range open {
 		go c.send(hash, sb)
 	}
-	return true
-}
-
-// expire sends sb, held MaxHold without a flush, unless it has gone.
-func (b *Batch) expire(hash string, sb *storageBatch) {
-	b.mu.Lock()
-	if b.open[hash] != sb {
-		b.mu.Unlock()
-		return
-	}
-	delete(b.open, hash)
-	b.mu.Unlock()
-	b.c.send(hash, sb)
 }
