@@ -59,6 +59,7 @@ type task struct {
 	children map[*task]struct{} // spawned and blocking tasks
 	waiters  []*task
 	nret     int         // results the call in flight must resume with (see startCall)
+	pend     *pending    // the call with a completion in flight, if any
 	blocked  *lua.LState // the thread waiting in runBlocking for this task
 
 	// Where the call in flight was made, when known (see callSite).
@@ -405,6 +406,7 @@ func (r *run) deliver(res callResult) {
 		return
 	}
 	r.outstanding--
+	res.t.pend = nil
 	if !res.t.done {
 		r.push(readyItem{t: res.t, call: true, res: res.vals, err: res.err})
 	}

@@ -112,7 +112,8 @@ func (r *run) startCompletion(L *lua.LState, fn StartFunc, nret int) int {
 		p.complete(nil, context.Cause(ctx))
 		return L.Yield(r.e.marker)
 	}
-	if ctx.Done() != nil {
+	t.pend = p
+	if r.mayExpire(ctx) {
 		p.stop = context.AfterFunc(ctx, func() { p.expire(context.Cause(ctx)) })
 	}
 	func() {
@@ -124,6 +125,23 @@ func (r *run) startCompletion(L *lua.LState, fn StartFunc, nret int) int {
 		fn(ctx, args, p.complete)
 	}()
 	return L.Yield(r.e.marker)
+}
+
+// mayExpire reports whether a call's context can end while the run goes
+// on and the call's task lives: only by a deadline before the run's own
+// (a timeout scope). Every other end is the engine's doing — a killed
+// task (kill expires its call), a gather that failed (its branches are
+// killed) — or the run's, which stops the run and drops what is in
+// flight. Watching each call's context costs a timer-free AfterFunc, an
+// entry in the parent context's set of children, and its removal: a
+// tenth of the engine's time in a gather of 100,000 reads.
+func (r *run) mayExpire(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return false
+	}
+	rd, rok := r.ctx.Deadline()
+	return !rok || d.Before(rd)
 }
 
 // takeCompletions moves finished calls with a completion to the ready

@@ -115,10 +115,17 @@ func TestStartErrorsAndOnce(t *testing.T) {
 	}
 }
 
-// A call whose work never ends still stops waiting when its scope does.
+// A call whose work never ends still stops waiting when its scope does,
+// with or without a deadline for the whole run.
 func TestStartTimeoutWhileInFlight(t *testing.T) {
+	for _, opts := range []Options{{}, {Timeout: time.Minute}} {
+		timeoutWhileInFlight(t, opts)
+	}
+}
+
+func timeoutWhileInFlight(t *testing.T, opts Options) {
 	h := newHeld(1)
-	e := startEngine(t, Options{}, "f", h.start)
+	e := startEngine(t, opts, "f", h.start)
 	t0 := time.Now()
 	res, err := e.Eval(context.Background(), `return select(2, pcall(timeout, 0.05, function() return m.f(1) end))`)
 	if err != nil {
@@ -134,6 +141,55 @@ func TestStartTimeoutWhileInFlight(t *testing.T) {
 	res, err = e.Eval(context.Background(), `return 1`)
 	if err != nil || res.Go()[0] != int64(1) {
 		t.Fatal(res, err)
+	}
+}
+
+// TestStartCancelledCallsEnd: a call whose work never ends stops waiting
+// when its task is cancelled or a sibling gather branch fails, and its
+// context is done.
+func TestStartCancelledCallsEnd(t *testing.T) {
+	var mu sync.Mutex
+	var ctxs []context.Context
+	e := startEngine(t, Options{Timeout: 20 * time.Second}, "never", func(ctx context.Context, args []any, done func([]any, error)) {
+		mu.Lock()
+		ctxs = append(ctxs, ctx)
+		mu.Unlock()
+	})
+	res, err := e.Eval(context.Background(), `
+		local t = spawn(function() return m.never() end)
+		sleep(0.01)
+		t:cancel()
+		local ok, err = pcall(function() return t:wait() end)
+		local ok2, err2 = pcall(gather, function() return m.never() end, function() sleep(0.01) error("boom") end)
+		return ok, tostring(err), ok2, tostring(err2)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nothing is left in flight: a deadlock after them is one.
+	t0 := time.Now()
+	if _, err := e.Eval(context.Background(), `
+		local t = spawn(function() return m.never() end)
+		sleep(0.01)
+		t:cancel()
+		local a, b
+		a = spawn(function() sleep(0) return b:wait() end)
+		b = spawn(function() sleep(0) return a:wait() end)
+		return a:wait()`); !errors.Is(err, ErrDeadlock) {
+		t.Fatalf("got %v after %v, want ErrDeadlock", err, time.Since(t0))
+	}
+	got := res.Go()
+	if got[0] != false || !strings.Contains(got[1].(string), "cancel") || got[2] != false || !strings.Contains(got[3].(string), "boom") {
+		t.Fatalf("got %v, want the cancelled task and the failed gather", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ctxs) != 3 {
+		t.Fatalf("%d calls started, want 3", len(ctxs))
+	}
+	for i, ctx := range ctxs {
+		if ctx.Err() == nil {
+			t.Errorf("call %d: its context is not done", i+1)
+		}
 	}
 }
 
@@ -401,5 +457,32 @@ func TestOnWaitAfterPin(t *testing.T) {
 	}
 	if got := res.Go(); got[0] != int64(50) || got[1] != int64(50) {
 		t.Fatalf("got %v, want 50 50", got)
+	}
+}
+
+// BenchmarkGatherCompletions is the engine's CPU for a gather of 100 000
+// calls with a completion, flushed when the script waits as chain.query's
+// reads are: per op, the script builds the functions, gathers and sums.
+func BenchmarkGatherCompletions(b *testing.B) {
+	q := &queuer{}
+	e := startEngine(b, Options{}, "f", q.start)
+	if err := e.OnWait(q.flush); err != nil {
+		b.Fatal(err)
+	}
+	code := `
+		local fs = {}
+		for i = 1, 100000 do fs[i] = function() return m.f(i) end end
+		local sum = 0
+		for _, v in ipairs(gather(fs)) do sum = sum + v end
+		return sum`
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := e.Eval(context.Background(), code)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := res.Go()[0]; got != int64(5000050000) {
+			b.Fatalf("sum %v", got)
+		}
 	}
 }

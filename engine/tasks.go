@@ -212,7 +212,13 @@ func (r *run) kill(t *task, reason string) {
 		return
 	}
 	t.done, t.dead, t.ok, t.err = true, true, false, lua.LString(reason)
-	t.cancel(errors.New(reason))
+	cause := errors.New(reason)
+	t.cancel(cause)
+	if p := t.pend; p != nil {
+		// What the call's context would tell it (see startCompletion).
+		t.pend = nil
+		p.expire(cause)
+	}
 	if t.parent != nil {
 		delete(t.parent.children, t)
 	}
@@ -288,9 +294,17 @@ func (r *run) branchDone(b *task) {
 	if g.keys == nil {
 		r.enqueue(p, append([]lua.LValue{lua.LNumber(stOK)}, g.results...), "")
 	} else {
-		tbl := r.L.CreateTable(0, len(g.keys))
-		for i, k := range g.keys {
-			tbl.RawSet(k, g.results[i])
+		var tbl *lua.LTable
+		if isSequence(g.keys) {
+			tbl = r.L.CreateTable(len(g.keys), 0)
+			for i, v := range g.results {
+				tbl.RawSetInt(i+1, v)
+			}
+		} else {
+			tbl = r.L.CreateTable(0, len(g.keys))
+			for i, k := range g.keys {
+				tbl.RawSet(k, g.results[i])
+			}
 		}
 		r.enqueue(p, []lua.LValue{lua.LNumber(stOK), tbl}, "")
 	}
@@ -308,6 +322,9 @@ func quoteKey(k lua.LValue) string {
 func sortedKeys(t *lua.LTable) []lua.LValue {
 	var keys []lua.LValue
 	t.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+	if isSequence(keys) {
+		return keys // a list, the common case: already in order
+	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
 		if a.Type() != b.Type() {
@@ -319,6 +336,16 @@ func sortedKeys(t *lua.LTable) []lua.LValue {
 		return a.String() < b.String()
 	})
 	return keys
+}
+
+// isSequence reports whether keys are 1, 2, ..., len(keys) in order.
+func isSequence(keys []lua.LValue) bool {
+	for i, k := range keys {
+		if n, ok := k.(lua.LNumber); !ok || n != lua.LNumber(i+1) {
+			return false
+		}
+	}
+	return true
 }
 
 // threadRegistrySize is the initial value stack, in slots, of a

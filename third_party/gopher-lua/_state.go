@@ -571,13 +571,15 @@ func panicWithoutTraceback(L *LState) {
 }
 
 func newLState(options Options) *LState {
-	return newLStateIn(options, newGlobal())
+	return newLStateIn(options, newGlobal(), newAllocator(32))
 }
 
-// newLStateIn makes a state in the global state g: NewThread's threads
-// share their parent's instead of building one only to replace it.
-func newLStateIn(options Options, g *Global) *LState {
-	al := newAllocator(32)
+// newLStateIn makes a state in the global state g that boxes numbers with
+// al: NewThread's threads share their parent's global state instead of
+// building one only to replace it, and its allocator (a thread runs only
+// while its parent's goroutine resumes it, as a state is not safe for
+// concurrent use).
+func newLStateIn(options Options, g *Global, al *allocator) *LState {
 	ls := &LState{
 		G:       g,
 		Parent:  nil,
@@ -1414,7 +1416,7 @@ func (ls *LState) CreateTable(acap, hcap int) *LTable {
 // NewThread returns a new LState that shares with the original state all global objects.
 // If the original state has context.Context, the new state has a new child context of the original state and this function returns its cancel function.
 func (ls *LState) NewThread() (*LState, context.CancelFunc) {
-	thread := newLStateIn(ls.Options, ls.G)
+	thread := newLStateIn(ls.Options, ls.G, ls.alloc)
 	thread.Env = ls.Env
 	var f context.CancelFunc = nil
 	if ls.ctx != nil {
