@@ -15,10 +15,10 @@ import (
 // batcher has to guess when a burst has ended from the pauses between
 // keys; the producer knows. The engine's bindings keep one Batch per
 // engine and flush it each time the script waits, so a gather of 100,000
-// reads leaves as 196 requests and a lone read leaves at once. A read that
-// is never flushed still leaves MaxHold after the first read of its
-// request. Reads of a Batch share requests only with each other. A Batch
-// is safe for concurrent use.
+// reads leaves as 196 requests and a lone read leaves at once. Reads that
+// are never flushed still leave once MaxHold passes without another read
+// joining them, or after MaxHoldTotal. Reads of a Batch share requests
+// only with each other. A Batch is safe for concurrent use.
 //
 // QueryThen only notes the read: its key is built, and its block's
 // runtime looked up, on the goroutine that sends the request, so the
@@ -29,6 +29,8 @@ type Batch struct {
 	reads []heldRead
 	timer *time.Timer
 	gen   uint64 // counts the requests taken, so a late timer sends nothing
+	seen  int    // reads held when the timer last fired
+	waits int    // times the timer fired for the reads held
 }
 
 // heldRead is a read waiting in a Batch: QueryThen's arguments.
@@ -39,8 +41,12 @@ type heldRead struct {
 	then             func(scale.Value, error)
 }
 
-// MaxHold is the longest a read waits in a Batch that is not flushed.
-const MaxHold = 50 * time.Millisecond
+// MaxHold is how long reads wait in a Batch that is not flushed, after
+// the last of them came; MaxHoldTotal the longest any waits.
+const (
+	MaxHold      = 50 * time.Millisecond
+	MaxHoldTotal = 20 * MaxHold
+)
 
 // NewBatch returns an empty Batch of reads through c.
 func (c *Client) NewBatch() *Batch {
@@ -57,6 +63,7 @@ func (b *Batch) QueryThen(ctx context.Context, at, pallet, item string, keys []a
 	if b.reads == nil {
 		b.reads = make([]heldRead, 0, max)
 		gen := b.gen
+		b.seen = 1
 		b.timer = time.AfterFunc(MaxHold, func() { b.expire(gen) })
 	}
 	b.reads = append(b.reads, heldRead{ctx: ctx, at: at, pallet: pallet, item: item, keys: keys, then: then})
@@ -89,21 +96,30 @@ func (b *Batch) take() []heldRead {
 	b.reads = nil
 	b.timer.Stop()
 	b.gen++
+	b.seen, b.waits = 0, 0
 	return reads
 }
 
 // expire sends the reads of request gen, held MaxHold without a flush,
-// unless they have gone.
+// unless they have gone, or more came since the timer last fired (a
+// producer slowed down, not one that forgot to flush) and MaxHoldTotal
+// has not passed.
 func (b *Batch) expire(gen uint64) {
 	b.mu.Lock()
-	var reads []heldRead
-	if b.gen == gen {
-		reads = b.take()
+	if b.gen != gen {
+		b.mu.Unlock()
+		return
 	}
+	b.waits++
+	if n := len(b.reads); n > b.seen && b.waits < int(MaxHoldTotal/MaxHold) {
+		b.seen = n
+		b.timer.Reset(MaxHold)
+		b.mu.Unlock()
+		return
+	}
+	reads := b.take()
 	b.mu.Unlock()
-	if reads != nil {
-		b.c.sendHeld(reads)
-	}
+	b.c.sendHeld(reads)
 }
 
 // sendHeld starts the reads of a Batch: one request per block they read

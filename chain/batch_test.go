@@ -214,3 +214,35 @@ func TestBatchMaxHold(t *testing.T) {
 		t.Errorf("%d state_getStorage and %d state_queryStorageAt, want one read", kc.singles, len(kc.batches))
 	}
 }
+
+// TestBatchHoldsWhileReadsCome: reads that keep coming, each well within
+// MaxHold of the last, stay together past MaxHold (a slow producer is not
+// one that forgot to flush).
+func TestBatchHoldsWhileReadsCome(t *testing.T) {
+	c, kc, head := thenClient(t)
+	b := c.NewBatch()
+	var wg sync.WaitGroup
+	accounts := chaintest.Accounts(12)
+	t0 := time.Now()
+	for i, a := range accounts {
+		if i > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		wg.Add(1)
+		b.QueryThen(context.Background(), head, "System", "Account", []any{a}, func(v scale.Value, err error) {
+			defer wg.Done()
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// 110 ms of reads: cut at MaxHold after the first, they leave as 3.
+	got := kc.requests()
+	kc.mu.Lock()
+	singles := kc.singles
+	kc.mu.Unlock()
+	if len(got)+singles > 2 || time.Since(t0) < 110*time.Millisecond {
+		t.Errorf("12 reads 10 ms apart left as %v and %d single reads, want one request (two on a stalled machine)", got, singles)
+	}
+}

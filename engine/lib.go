@@ -324,7 +324,7 @@ func (e *Engine) openControl(L *lua.LState) {
 			raise(L, "at: argument 2 must be a function, got %s", L.Get(2).Type().String())
 		}
 		parent := scopeOf(r.current)
-		cell := newPinCell(parent, r.nudge, func(ctx context.Context) (string, error) { return pinner.Resolve(ctx, block) })
+		cell := newPinCell(parent, r, func(ctx context.Context) (string, error) { return pinner.Resolve(ctx, block) })
 		ctx, cancel := context.WithCancel(context.WithValue(parent, pinKey{}, cell))
 		return r.pushChild(L, &co{kind: coScope, fn: L.Get(2), ctx: ctx, cancel: cancel}, argsFrom(L, 3))
 	}))
@@ -486,7 +486,7 @@ func (r *run) gather(L *lua.LState) int {
 		return 1
 	}
 	r.e.checkAlloc(L, "gather", int64(len(fns))*branchBytes)
-	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r.nudge, r.e.opts.Pinner))
+	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r, r.e.opts.Pinner))
 	parent := r.curTask
 	slab := r.e.takeSlab(len(fns))
 	g := &group{parent: parent, keys: keys, results: slab.results, branches: slab.branches,

@@ -29,11 +29,11 @@ type pinCell struct {
 	hash    string
 	err     error
 	then    []func(hash string, err error) // told when resolved (see WhenPinned)
-	wake    func()                         // wakes the run after then (see OnWait)
+	run     *run                           // told of then running (see settle)
 }
 
-func newPinCell(ctx context.Context, wake func(), resolve func(ctx context.Context) (string, error)) *pinCell {
-	return &pinCell{ctx: ctx, wake: wake, resolve: resolve, done: make(chan struct{})}
+func newPinCell(ctx context.Context, r *run, resolve func(ctx context.Context) (string, error)) *pinCell {
+	return &pinCell{ctx: ctx, run: r, resolve: resolve, done: make(chan struct{})}
 }
 
 // get returns the pinned hash, resolving it on the first call.
@@ -62,11 +62,22 @@ func (p *pinCell) settle(hash string, err error) {
 	then := p.then
 	p.then = nil
 	p.mu.Unlock()
+	if len(then) == 0 {
+		return
+	}
+	// The calls waiting start off the engine's goroutine, which must not
+	// flush what they queue until all have (see OnWait), and is then woken
+	// to.
+	r := p.run
+	if r != nil {
+		r.settling.Add(1)
+	}
 	for _, f := range then {
 		f(hash, err)
 	}
-	if len(then) > 0 && p.wake != nil {
-		p.wake()
+	if r != nil {
+		r.settling.Add(-1)
+		r.nudge()
 	}
 }
 
@@ -157,16 +168,16 @@ func WithBlock(ctx context.Context, block any) context.Context {
 var errNoPinner = errors.New("no Pinner configured")
 
 // withRunPin installs the run-wide pin requested by WithPin or WithBlock.
-func withRunPin(ctx context.Context, wake func(), pinner Pinner) context.Context {
+func withRunPin(ctx context.Context, r *run, pinner Pinner) context.Context {
 	rp, ok := ctx.Value(runPinKey{}).(runPin)
 	if !ok {
 		return ctx
 	}
 	if rp.fixed {
 		hash := rp.hash
-		return context.WithValue(ctx, pinKey{}, newPinCell(ctx, wake, func(context.Context) (string, error) { return hash, nil }))
+		return context.WithValue(ctx, pinKey{}, newPinCell(ctx, r, func(context.Context) (string, error) { return hash, nil }))
 	}
-	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, wake, func(c context.Context) (string, error) {
+	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, r, func(c context.Context) (string, error) {
 		if pinner == nil {
 			return "", errNoPinner
 		}
@@ -176,11 +187,11 @@ func withRunPin(ctx context.Context, wake func(), pinner Pinner) context.Context
 
 // withHeadPin gives ctx a pin cell resolved by Pinner.Head unless a pin is
 // already in scope.
-func withHeadPin(ctx context.Context, wake func(), pinner Pinner) context.Context {
+func withHeadPin(ctx context.Context, r *run, pinner Pinner) context.Context {
 	if pinner == nil || ctx.Value(pinKey{}) != nil {
 		return ctx
 	}
-	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, wake, pinner.Head))
+	return context.WithValue(ctx, pinKey{}, newPinCell(ctx, r, pinner.Head))
 }
 
 // pinFrom returns the pin cell in scope, or nil.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -119,6 +120,7 @@ type run struct {
 	head        int
 	argbuf      []lua.LValue // resume arguments, reused
 	outstanding int
+	settling    atomic.Int32 // pins telling their calls, off this goroutine
 	current     *co
 	curTask     *task
 	root        *task
@@ -201,7 +203,7 @@ func (e *Engine) execute(parent context.Context, fn *lua.LFunction, args []lua.L
 		e.run = nil
 	}()
 
-	rootCtx := withRunPin(runCtx, r.nudge, e.opts.Pinner)
+	rootCtx := withRunPin(runCtx, r, e.opts.Pinner)
 	root := r.newTask(nil, rootCtx, fn, args)
 	r.root = root
 	r.loop(func() bool { return root.done })
@@ -378,8 +380,10 @@ func (r *run) loop(cond func() bool) {
 			r.stopped = true
 			return
 		}
-		for _, f := range r.e.onWait {
-			f()
+		if r.settling.Load() == 0 {
+			for _, f := range r.e.onWait {
+				f()
+			}
 		}
 		// A plain receive: the end of the run's context sends a wake-up
 		// (see execute), as a select on both would cost more than the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -364,6 +365,7 @@ func TestThreadDepth(t *testing.T) {
 type queuer struct {
 	mu      sync.Mutex
 	dones   []func([]any, error)
+	sizes   []int // calls flushed each time there were any
 	flushes atomic.Int64
 }
 
@@ -378,6 +380,9 @@ func (q *queuer) flush() {
 	q.mu.Lock()
 	dones := q.dones
 	q.dones = nil
+	if len(dones) > 0 {
+		q.sizes = append(q.sizes, len(dones))
+	}
 	q.mu.Unlock()
 	go func() {
 		for _, d := range dones {
@@ -457,6 +462,63 @@ func TestOnWaitAfterPin(t *testing.T) {
 	}
 	if got := res.Go(); got[0] != int64(50) || got[1] != int64(50) {
 		t.Fatalf("got %v, want 50 50", got)
+	}
+}
+
+// TestOnWaitNotWhilePinSettles: while a resolved pin tells its waiting
+// calls (off the engine's goroutine), the engine does not flush what they
+// have queued so far, even when another result wakes it meanwhile: the
+// calls leave together.
+func TestOnWaitNotWhilePinSettles(t *testing.T) {
+	q := &queuer{}
+	p := &slowPinner{release: make(chan struct{})}
+	e := New(Options{Stdout: &bytes.Buffer{}, Pinner: p, Timeout: 20 * time.Second})
+	t.Cleanup(func() { e.Close() })
+	other := make(chan struct{})
+	var told atomic.Int64
+	pinned := func(ctx context.Context, args []any, done func([]any, error)) {
+		WhenPinned(ctx, func(string, bool, error) {
+			if told.Add(1) == 25 {
+				close(other)                      // the other branch's result comes
+				time.Sleep(30 * time.Millisecond) // and is taken meanwhile
+			}
+			q.start(ctx, args, done)
+		})
+	}
+	soon := func(ctx context.Context, args []any, done func([]any, error)) {
+		go func() {
+			<-other
+			done([]any{int64(0)}, nil)
+		}()
+	}
+	if err := e.RegisterModule("m", NewModule().Start("f", pinned).Start("soon", soon)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.OnWait(q.flush); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// The head comes once every branch waits and the engine has flushed
+		// nothing.
+		for q.flushes.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		close(p.release)
+	}()
+	res, err := e.Eval(context.Background(), `
+		local fs = {function() m.soon() return m.soon() end}
+		for i = 1, 50 do fs[#fs + 1] = function() return m.f(i) end end
+		return #gather(fs)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Go()[0]; got != int64(51) {
+		t.Fatalf("got %v, want 51", got)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !slices.Equal(q.sizes, []int{50}) {
+		t.Errorf("flushed %v, want the 50 calls at once", q.sizes)
 	}
 }
 
