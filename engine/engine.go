@@ -352,12 +352,15 @@ func (e *Engine) Register(name string, fn Func) error {
 	})
 }
 
-// OnWait adds f to what the engine calls, on its goroutine, each time the
-// running script has nothing left to run and waits for calls in flight:
-// the moment to send work that calls have queued but not yet sent (the
-// bindings flush their batch of storage reads, see chain.Batch). It is
-// also called when a pin that calls were waiting for is resolved (see
-// WhenPinned). f must return promptly and must not call into the engine.
+// OnWait adds f to what the engine calls, on its goroutine, when the
+// running script has started all it can before answers come: each time
+// it has nothing left to run and waits for calls in flight, and when it
+// turns from running coroutines to handling the answers that came in
+// meanwhile. That is the moment to send work that calls have queued but
+// not yet sent (the bindings flush their batch of storage reads, see
+// chain.Batch). It is also called after a pin that calls were waiting
+// for is resolved, and not while the calls are told (see WhenPinned).
+// f must return promptly and must not call into the engine.
 func (e *Engine) OnWait(f func()) error {
 	if f == nil {
 		return errors.New("engine: OnWait: nil function")

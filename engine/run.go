@@ -121,6 +121,7 @@ type run struct {
 	argbuf      []lua.LValue // resume arguments, reused
 	outstanding int
 	settling    atomic.Int32 // pins telling their calls, off this goroutine
+	started     bool         // coroutines ran, not for call results, since onWait
 	current     *co
 	curTask     *task
 	root        *task
@@ -372,7 +373,15 @@ func (r *run) loop(cond func() bool) {
 				r.deliver(res)
 			default:
 			}
-			r.step(r.pop())
+			item := r.pop()
+			if item.call && r.started {
+				// The script has started all it can before answers come:
+				// the calls it queued go now, not when the answers that
+				// came meanwhile have all been handled.
+				r.onWait()
+			}
+			r.started = r.started || !item.call
+			r.step(item)
 			continue
 		}
 		if r.outstanding == 0 {
@@ -380,16 +389,24 @@ func (r *run) loop(cond func() bool) {
 			r.stopped = true
 			return
 		}
-		if r.settling.Load() == 0 {
-			for _, f := range r.e.onWait {
-				f()
-			}
-		}
+		r.onWait()
 		// A plain receive: the end of the run's context sends a wake-up
 		// (see execute), as a select on both would cost more than the
 		// receive itself, every time the script waits.
 		r.deliver(<-r.results)
 		r.takeCompletions()
+	}
+}
+
+// onWait calls the OnWait functions, unless a pin is telling its calls
+// off this goroutine (see pinCell.settle), which nudges the run when done.
+func (r *run) onWait() {
+	if r.settling.Load() != 0 {
+		return
+	}
+	r.started = false
+	for _, f := range r.e.onWait {
+		f()
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // held starts calls that wait until release: they complete, all at once,
@@ -365,7 +367,8 @@ func TestThreadDepth(t *testing.T) {
 type queuer struct {
 	mu      sync.Mutex
 	dones   []func([]any, error)
-	sizes   []int // calls flushed each time there were any
+	sizes   []int       // calls flushed each time there were any
+	times   []time.Time // when
 	flushes atomic.Int64
 }
 
@@ -382,6 +385,7 @@ func (q *queuer) flush() {
 	q.dones = nil
 	if len(dones) > 0 {
 		q.sizes = append(q.sizes, len(dones))
+		q.times = append(q.times, time.Now())
 	}
 	q.mu.Unlock()
 	go func() {
@@ -519,6 +523,57 @@ func TestOnWaitNotWhilePinSettles(t *testing.T) {
 	defer q.mu.Unlock()
 	if !slices.Equal(q.sizes, []int{50}) {
 		t.Errorf("flushed %v, want the 50 calls at once", q.sizes)
+	}
+}
+
+// TestOnWaitBeforeAnswers: once the script has started all it can, what
+// its calls queued goes before the answers that came meanwhile are
+// handled, not when the script next waits.
+func TestOnWaitBeforeAnswers(t *testing.T) {
+	q := &queuer{}
+	var mu sync.Mutex
+	var stamps []time.Time
+	now := func(ctx context.Context, args []any, done func([]any, error)) { done(nil, nil) }
+	m := NewModule().Start("f", q.start).Start("now", now).Sync("stamp", func(L *lua.LState) int {
+		mu.Lock()
+		stamps = append(stamps, time.Now())
+		mu.Unlock()
+		return 0
+	})
+	e := New(Options{Stdout: &bytes.Buffer{}, Timeout: 20 * time.Second})
+	t.Cleanup(func() { e.Close() })
+	if err := e.RegisterModule("m", m); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.OnWait(q.flush); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Eval(context.Background(), `
+		local fs = {}
+		for i = 1, 20 do
+			fs[i] = function()
+				m.now()
+				local x = 0
+				for j = 1, 20000 do x = x + j end
+				m.stamp()
+			end
+		end
+		fs[21] = function() return m.f(1) end
+		gather(fs)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(q.times) == 0 || len(stamps) != 20 {
+		t.Fatalf("%d flushes, %d stamps", len(q.times), len(stamps))
+	}
+	for i, st := range stamps {
+		if !q.times[0].Before(st) {
+			t.Fatalf("the queued call left after answer %d was handled", i+1)
+		}
 	}
 }
 
