@@ -42,10 +42,13 @@ type heldRead struct {
 }
 
 // MaxHold is how long reads wait in a Batch that is not flushed, after
-// the last of them came; MaxHoldTotal the longest any waits.
+// the last of them came; MaxHoldTotal the longest any waits. A producer
+// that flushes never waits for them; they are generous because a loaded
+// machine stalls a producer for tens of milliseconds, which would cut a
+// request short.
 const (
-	MaxHold      = 50 * time.Millisecond
-	MaxHoldTotal = 20 * MaxHold
+	MaxHold      = 200 * time.Millisecond
+	MaxHoldTotal = 5 * MaxHold
 )
 
 // NewBatch returns an empty Batch of reads through c.

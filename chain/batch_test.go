@@ -224,9 +224,10 @@ func TestBatchHoldsWhileReadsCome(t *testing.T) {
 	var wg sync.WaitGroup
 	accounts := chaintest.Accounts(12)
 	t0 := time.Now()
+	gap := chain.MaxHold / 5
 	for i, a := range accounts {
 		if i > 0 {
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(gap)
 		}
 		wg.Add(1)
 		b.QueryThen(context.Background(), head, "System", "Account", []any{a}, func(v scale.Value, err error) {
@@ -237,12 +238,12 @@ func TestBatchHoldsWhileReadsCome(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// 110 ms of reads: cut at MaxHold after the first, they leave as 3.
+	// 11 gaps of reads: cut at MaxHold after the first, they leave as 3.
 	got := kc.requests()
 	kc.mu.Lock()
 	singles := kc.singles
 	kc.mu.Unlock()
-	if len(got)+singles > 2 || time.Since(t0) < 110*time.Millisecond {
-		t.Errorf("12 reads 10 ms apart left as %v and %d single reads, want one request (two on a stalled machine)", got, singles)
+	if len(got)+singles > 2 || time.Since(t0) < 11*gap {
+		t.Errorf("12 reads %v apart left as %v and %d single reads, want one request (two on a stalled machine)", gap, got, singles)
 	}
 }
