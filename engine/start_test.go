@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -600,6 +601,40 @@ func BenchmarkGatherCompletions(b *testing.B) {
 		}
 		if got := res.Go()[0]; got != int64(5000050000) {
 			b.Fatalf("sum %v", got)
+		}
+	}
+}
+
+// TestThreadPoolBound: the threads of a finished gather are kept for the
+// next up to a quarter of the memory limit, 2 KB each, and no more.
+func TestThreadPoolBound(t *testing.T) {
+	for _, c := range []struct {
+		limit    int64
+		branches int
+		kept     int
+	}{
+		{64 << 20, 10000, 8192},   // 64 MiB / 4 / 2 KB
+		{256 << 20, 10000, 10001}, // all of them, and the run's own
+	} {
+		e := New(Options{Stdout: &bytes.Buffer{}, MemoryLimit: c.limit})
+		if _, err := e.Eval(context.Background(), fmt.Sprintf(`
+			local fs = {}
+			for i = 1, %d do fs[i] = function() sleep(0) return i end end
+			return #gather(fs)`, c.branches)); err != nil {
+			t.Fatal(err)
+		}
+		var kept int
+		var slab bool
+		e.Do(func(*lua.LState) error {
+			kept, slab = len(e.threads), e.spare != nil && len(e.spare.tasks) >= c.branches
+			return nil
+		})
+		e.Close()
+		if kept != c.kept {
+			t.Errorf("limit %d MiB: %d threads kept after a gather of %d, want %d", c.limit>>20, kept, c.branches, c.kept)
+		}
+		if want := c.branches < c.kept; slab != want {
+			t.Errorf("limit %d MiB: the gather's records kept: %v, want %v", c.limit>>20, slab, want)
 		}
 	}
 }

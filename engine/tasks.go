@@ -25,10 +25,6 @@ type slab struct {
 	results  []lua.LValue
 }
 
-// maxKeptSlab bounds the branches of a slab kept for reuse (about 300
-// bytes each).
-const maxKeptSlab = 4096
-
 // takeSlab returns a zeroed slab for n branches.
 func (e *Engine) takeSlab(n int) *slab {
 	if s := e.spare; s != nil && cap(s.tasks) >= n {
@@ -40,14 +36,15 @@ func (e *Engine) takeSlab(n int) *slab {
 }
 
 // releaseSlab keeps the slab of gather g, whose branches all returned, for
-// the next gather, unless something may still point into it: a task a
+// the next gather, unless it is larger than the thread pool (a branch's
+// records are about 300 bytes) or something may still point into it: a task a
 // branch spawned or blocked on names the branch as its parent. (A failed
 // gather is never released: its cancelled branches may have calls in
 // flight, whose results name their tasks.)
 func (e *Engine) releaseSlab(g *group) {
 	s := g.slab
 	g.slab = nil
-	if s == nil || len(s.tasks) > maxKeptSlab || e.spare != nil && cap(e.spare.tasks) >= len(s.tasks) {
+	if s == nil || len(s.tasks) > e.maxThreadPool() || e.spare != nil && cap(e.spare.tasks) >= len(s.tasks) {
 		return
 	}
 	for _, b := range s.branches {
@@ -83,15 +80,16 @@ func (r *run) newCo(kind coKind, parent *co, fn lua.LValue) *co {
 const idleThreadBytes = 2 << 10
 
 // maxThreadPool returns how many idle Lua threads are kept for reuse: as
-// many as an eighth of the memory limit holds (65 536 at the default
+// many as a quarter of the memory limit holds (131 072 at the default
 // limit), at least minThreadPool. The threads of one gather of that size
-// are all reused by the next.
+// are all reused by the next: a gather of 100,000 branches that makes
+// its threads costs half as much again as one that reuses them.
 func (e *Engine) maxThreadPool() int {
 	limit := e.opts.MemoryLimit
 	if limit <= 0 {
 		limit = DefaultMemoryLimit
 	}
-	return max(minThreadPool, int(limit/8/idleThreadBytes))
+	return max(minThreadPool, int(limit/4/idleThreadBytes))
 }
 
 // minThreadPool is the least number of idle Lua threads kept.
