@@ -122,7 +122,8 @@ type StorageEntry struct {
 	Default  []byte
 	Docs     []string
 
-	md *Metadata
+	md     *Metadata
+	prefix []byte // Prefix32, computed once when parsed
 }
 
 // Constant is one pallet constant with its SCALE-encoded value.
@@ -311,6 +312,7 @@ func (m *Metadata) parseBody(r *reader) {
 				}
 				e.Default = r.raw()
 				e.Docs = r.strs()
+				e.prefix = StoragePrefix(e.Prefix, e.Name)
 			}
 		}
 		p.CallType = -1

@@ -13,7 +13,12 @@ func (e *StorageEntry) FullName() string { return e.Pallet + "." + e.Name }
 
 // Prefix32 returns twox128(pallet prefix) ‖ twox128(item), the first 32
 // bytes of every key of the entry.
-func (e *StorageEntry) Prefix32() []byte { return StoragePrefix(e.Prefix, e.Name) }
+func (e *StorageEntry) Prefix32() []byte {
+	if e.prefix != nil {
+		return append([]byte(nil), e.prefix...)
+	}
+	return StoragePrefix(e.Prefix, e.Name)
+}
 
 // Key returns the storage key for args, one per map key (a Value or a plain
 // Go value, see Metadata.Encode): twox128(prefix) ‖ twox128(item) ‖
@@ -30,7 +35,11 @@ func (e *StorageEntry) Key(args ...any) ([]byte, error) {
 		return nil, fmt.Errorf("storage %s: key type %s does not split into %d keys", e.FullName(), e.md.TypeName(e.KeyType), len(e.Hashers))
 	}
 	key := make([]byte, 0, 32+len(args)*48)
-	key = append(key, e.Prefix32()...)
+	if e.prefix != nil {
+		key = append(key, e.prefix...)
+	} else {
+		key = append(key, StoragePrefix(e.Prefix, e.Name)...)
+	}
 	var enc []byte
 	for i, a := range args {
 		var err error
