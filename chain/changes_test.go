@@ -1,9 +1,14 @@
 package chain
 
 import (
+	"context"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/btscript/btscript/chain/rpc"
 
 	"github.com/btscript/btscript/internal/testdata"
 )
@@ -155,4 +160,72 @@ func BenchmarkParseChangeSets(b *testing.B) {
 			}
 		}
 	})
+}
+
+// answerTransport answers every call with one canned result.
+type answerTransport struct{ result string }
+
+func (a answerTransport) Call(ctx context.Context, method string, params ...any) (json.RawMessage, error) {
+	return json.RawMessage(a.result), nil
+}
+
+func (answerTransport) Subscribe(ctx context.Context, method, unsubscribe string, params ...any) (*rpc.Subscription, error) {
+	return nil, errors.New("no subscriptions")
+}
+
+func (answerTransport) Close() error { return nil }
+
+// TestQueryStorageAtOrder: values are matched to their keys whether the
+// node answers in the order asked (read straight through) or not (by
+// key, whatever its case), and a key left out is asked for alone.
+func TestQueryStorageAtOrder(t *testing.T) {
+	keys := []string{"0xaa01", "0xbb02", "0xcc03"}
+	for _, tt := range []struct {
+		name, answer string
+		want         []string // hex of each value, "nil" for none
+	}{
+		{"in order", `[{"block":"0x1","changes":[["0xaa01","0x01"],["0xbb02",null],["0xcc03","0x0302"]]}]`, []string{"01", "nil", "0302"}},
+		{"reversed", `[{"block":"0x1","changes":[["0xcc03","0x0302"],["0xbb02",null],["0xaa01","0x01"]]}]`, []string{"01", "nil", "0302"}},
+		{"upper case", `[{"block":"0x1","changes":[["0xAA01","0x01"],["0xBB02","0x02"],["0xCC03",null]]}]`, []string{"01", "02", "nil"}},
+		{"two sets", `[{"block":"0x1","changes":[["0xaa01","0x01"]]},{"block":"0x2","changes":[["0xbb02","0x02"],["0xcc03","0x03"]]}]`, []string{"01", "02", "03"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := New(answerTransport{tt.answer}, Options{})
+			defer c.Close()
+			out := make([][]byte, len(keys))
+			if err := c.queryStorageAt(context.Background(), "0x1", keys, out); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range out {
+				got := "nil"
+				if v != nil {
+					got = hex.EncodeToString(v)
+				}
+				if got != tt.want[i] {
+					t.Errorf("key %s: %s, want %s", keys[i], got, tt.want[i])
+				}
+			}
+		})
+	}
+	c := New(answerTransport{`[{"block":"0x1","changes":[["0xaa01","0xzz"],["0xbb02",null],["0xcc03","0x03"]]}]`}, Options{})
+	defer c.Close()
+	if err := c.queryStorageAt(context.Background(), "0x1", keys, make([][]byte, 3)); err == nil || !strings.Contains(err.Error(), "bad hex") {
+		t.Errorf("bad hex in order: %v, want an error naming it", err)
+	}
+}
+
+func TestCheckHash(t *testing.T) {
+	lower := "0x" + strings.Repeat("ab", 32)
+	for _, tt := range []struct{ in, want string }{
+		{lower, lower},
+		{"0x" + strings.Repeat("AB", 32), lower},
+		{"0x" + strings.Repeat("ag", 32), ""},
+		{"0x" + strings.Repeat("ab", 31), ""},
+		{"1x" + strings.Repeat("ab", 32), ""},
+	} {
+		got, err := checkHash("block", tt.in)
+		if got != tt.want || (err != nil) != (tt.want == "") {
+			t.Errorf("checkHash(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
 }

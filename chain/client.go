@@ -247,14 +247,26 @@ func (c *Client) resolve(ctx context.Context, at string) (string, error) {
 // else at itself once checked.
 func (c *Client) Resolve(ctx context.Context, at string) (string, error) { return c.resolve(ctx, at) }
 
+// checkHash returns h in lower case if it is a 0x-hex 32-byte hash. It is
+// on the path of every read: it allocates only to lower the case.
 func checkHash(what, h string) (string, error) {
 	if len(h) != 66 || !strings.HasPrefix(h, "0x") {
 		return "", fmt.Errorf("%s: %q is not a 32-byte 0x-hex block hash", what, h)
 	}
-	if _, err := hex.DecodeString(h[2:]); err != nil {
-		return "", fmt.Errorf("%s: %q is not a 32-byte 0x-hex block hash", what, h)
+	upper := false
+	for i := 2; i < len(h); i++ {
+		switch c := h[i]; {
+		case '0' <= c && c <= '9' || 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			upper = true
+		default:
+			return "", fmt.Errorf("%s: %q is not a 32-byte 0x-hex block hash", what, h)
+		}
 	}
-	return strings.ToLower(h), nil
+	if upper {
+		return strings.ToLower(h), nil
+	}
+	return h, nil
 }
 
 // Header is a block header.
@@ -574,6 +586,18 @@ func writeFileAtomic(path string, b []byte) {
 	if werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
 		os.Remove(f.Name())
 	}
+}
+
+// decodeHexBytes is decodeHex of a view of an answer's text.
+func decodeHexBytes(s []byte) ([]byte, error) {
+	if len(s) >= 2 && s[0] == '0' && s[1] == 'x' {
+		s = s[2:]
+	}
+	b := make([]byte, len(s)/2)
+	if _, err := hex.Decode(b, s); err != nil {
+		return nil, fmt.Errorf("node answered with bad hex: %w", err)
+	}
+	return b, nil
 }
 
 func decodeHex(s string) ([]byte, error) {

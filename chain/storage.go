@@ -564,6 +564,21 @@ func (c *Client) queryStorageAt(ctx context.Context, hash string, keys []string,
 	if err != nil {
 		return err
 	}
+	if list, ok := scanChangeList(raw); ok && inOrder(list, keys) {
+		// The node answers in the order asked, nearly always: no map.
+		for i, ch := range list {
+			if ch.null {
+				out[i] = nil
+				continue
+			}
+			b, err := decodeHexBytes(ch.val)
+			if err != nil {
+				return err
+			}
+			out[i] = b
+		}
+		return nil
+	}
 	got, err := parseChangeSets(raw)
 	if err != nil {
 		return fmt.Errorf("rpc state_queryStorageAt: unexpected answer %.100s: %w", raw, err)
@@ -597,6 +612,19 @@ func (c *Client) queryStorageAt(ctx context.Context, hash string, keys []string,
 	return nil
 }
 
+// inOrder reports whether list answers keys one by one, in their order.
+func inOrder(list []change, keys []string) bool {
+	if len(list) != len(keys) {
+		return false
+	}
+	for i, ch := range list {
+		if string(ch.key) != keys[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // parseChangeSets reads the answer of state_queryStorageAt,
 // [{"block": hash, "changes": [[key, value or null], ...]}, ...], into a
 // map from lower-case key to value. The answer of a thousand keys is a few
@@ -626,14 +654,40 @@ func parseChangeSets(raw []byte) (map[string]*string, error) {
 // scanChangeSets is the fast path of parseChangeSets; ok is false for any
 // answer it does not recognise.
 func scanChangeSets(raw []byte) (got map[string]*string, ok bool) {
+	list, ok := scanChangeList(raw)
+	if !ok {
+		return nil, false
+	}
+	got = make(map[string]*string, len(list))
+	for _, ch := range list {
+		var v *string
+		if !ch.null {
+			s := string(ch.val)
+			v = &s
+		}
+		got[strings.ToLower(string(ch.key))] = v
+	}
+	return got, true
+}
+
+// change is one [key, value] of an answer of state_queryStorageAt, as
+// views of the answer's text (without the quotes).
+type change struct {
+	key, val []byte
+	null     bool
+}
+
+// scanChangeList reads the changes of an answer of state_queryStorageAt
+// in the order given, without copying them; ok is false for any answer it
+// does not recognise.
+func scanChangeList(raw []byte) (list []change, ok bool) {
 	s := jsonScanner{b: raw}
-	got = make(map[string]*string)
 	if !s.expect('[') {
 		return nil, false
 	}
 	if s.peek() == ']' {
 		s.i++
-		return got, s.end()
+		return list, s.end()
 	}
 	for {
 		if !s.expect('{') {
@@ -646,11 +700,11 @@ func scanChangeSets(raw []byte) (got map[string]*string, ok bool) {
 			}
 			switch name {
 			case "changes":
-				if !s.changes(got) {
+				if list, ok = s.changes(list); !ok {
 					return nil, false
 				}
 			case "block":
-				if _, ok := s.str(); !ok && !s.null() {
+				if _, ok := s.strView(); !ok && !s.null() {
 					return nil, false
 				}
 			default:
@@ -670,7 +724,7 @@ func scanChangeSets(raw []byte) (got map[string]*string, ok bool) {
 		if !s.expect(']') {
 			return nil, false
 		}
-		return got, s.end()
+		return list, s.end()
 	}
 }
 
@@ -718,56 +772,60 @@ func (s *jsonScanner) null() bool {
 // str reads a plain ASCII string without escapes, as hex and field names
 // are; anything else is left to encoding/json.
 func (s *jsonScanner) str() (string, bool) {
+	v, ok := s.strView()
+	return string(v), ok
+}
+
+// strView is str as a view of the text.
+func (s *jsonScanner) strView() ([]byte, bool) {
 	if !s.expect('"') {
-		return "", false
+		return nil, false
 	}
 	start := s.i
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; {
 		case c == '"':
-			v := string(s.b[start:s.i])
+			v := s.b[start:s.i]
 			s.i++
 			return v, true
 		case c == '\\' || c < 0x20 || c >= 0x80:
-			return "", false
+			return nil, false
 		}
 		s.i++
 	}
-	return "", false
+	return nil, false
 }
 
-// changes reads [[key, value or null], ...] into got.
-func (s *jsonScanner) changes(got map[string]*string) bool {
+// changes reads [[key, value or null], ...] onto list.
+func (s *jsonScanner) changes(list []change) ([]change, bool) {
 	if !s.expect('[') {
-		return false
+		return nil, false
 	}
 	if s.expect(']') {
-		return true
+		return list, true
 	}
 	for {
 		if !s.expect('[') {
-			return false
+			return nil, false
 		}
-		k, ok := s.str()
+		k, ok := s.strView()
 		if !ok || !s.expect(',') {
-			return false
+			return nil, false
 		}
-		var v *string
-		if !s.null() {
-			val, ok := s.str()
-			if !ok {
-				return false
+		ch := change{key: k, null: s.null()}
+		if !ch.null {
+			if ch.val, ok = s.strView(); !ok {
+				return nil, false
 			}
-			v = &val
 		}
 		if !s.expect(']') {
-			return false
+			return nil, false
 		}
-		got[strings.ToLower(k)] = v
+		list = append(list, ch)
 		if s.expect(',') {
 			continue
 		}
-		return s.expect(']')
+		return list, s.expect(']')
 	}
 }
 
