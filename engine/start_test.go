@@ -212,6 +212,12 @@ func TestStartRunTimeout(t *testing.T) {
 // with a completion: heap after a collection while all n wait, less the
 // heap before, over n.
 func waitingBytes(t testing.TB, n int) float64 {
+	return waitingBytesOf(t, n, "return m.f(i)")
+}
+
+// waitingBytesOf is waitingBytes for branches with the given body, which
+// calls m.f(i) once.
+func waitingBytesOf(t testing.TB, n int, body string) float64 {
 	h := newHeld(n)
 	e := startEngine(t, Options{MemoryLimit: -1}, "f", h.start)
 	if _, err := e.Eval(context.Background(), `fs = {}`); err != nil {
@@ -229,10 +235,11 @@ func waitingBytes(t testing.TB, n int) float64 {
 		h.release()
 	}()
 	code := `local fs = {}
-		for i = 1, N do fs[i] = function() return m.f(i) end end
+		for i = 1, N do fs[i] = function() BODY end end
 		local r = {gather(unpack(fs))}
 		return #r`
-	res, err := e.Eval(context.Background(), strings.Replace(code, "N", itoa(n), 1))
+	code = strings.Replace(strings.Replace(code, "N", itoa(n), 1), "BODY", body, 1)
+	res, err := e.Eval(context.Background(), code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +266,22 @@ func TestStartWaitingMemory(t *testing.T) {
 	t.Logf("%.0f bytes per waiting branch", per)
 	if per > waitingBytesMax {
 		t.Fatalf("%.0f bytes per waiting branch, more than %d", per, waitingBytesMax)
+	}
+}
+
+// TestWaitingBranchWithManyLocals: a branch that needs more than its
+// first 16 stack slots (40 locals) doubles its stack rather than taking
+// 1024 slots more (16 KB).
+func TestWaitingBranchWithManyLocals(t *testing.T) {
+	var names, vals []string
+	for k := 1; k <= 40; k++ {
+		names, vals = append(names, "a"+itoa(k)), append(vals, "i")
+	}
+	body := "local " + strings.Join(names, ", ") + " = " + strings.Join(vals, ", ") + " return m.f(a1 + a40 - i)"
+	per := waitingBytesOf(t, 5000, body)
+	t.Logf("%.0f bytes per waiting branch with 40 locals", per)
+	if per > 4096 {
+		t.Fatalf("%.0f bytes per waiting branch with 40 locals, more than 4 KB", per)
 	}
 }
 

@@ -347,7 +347,8 @@ func isSequence(keys []lua.LValue) bool {
 }
 
 // threadRegistrySize is the initial value stack, in slots, of a
-// coroutine when Options.RegistrySize is the default: 512 bytes held by
+// coroutine when Options.RegistrySize is the default: 256 bytes held by
 // every waiting gather branch, where 128 slots held 2 KB. A coroutine that
-// needs more grows its stack (by at least registryGrowStep slots).
-const threadRegistrySize = 32
+// needs more doubles its stack until it grows by registryGrowStep slots
+// at a time (third_party/gopher-lua/CHANGES.md, change 4).
+const threadRegistrySize = 16

@@ -395,7 +395,16 @@ func (rg *registry) checkSize(requiredSize int) { // +inline-start
 } // +inline-end
 
 func (rg *registry) resize(requiredSize int) { // +inline-start
-	newSize := requiredSize + rg.growBy // give some padding
+	// Give some padding: growBy, or as much as the stack holds when that
+	// is less, so a small stack doubles instead of leaping by growBy.
+	pad := rg.growBy
+	if c := cap(rg.array); c < pad {
+		pad = c
+	}
+	if pad < 8 {
+		pad = 8
+	}
+	newSize := requiredSize + pad
 	if newSize > rg.maxSize {
 		newSize = rg.maxSize
 	}
