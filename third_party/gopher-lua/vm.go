@@ -48,18 +48,22 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		return
 	}
 
-	for {
+	// The context is looked at every 64 instructions, the first included:
+	// a select on every one made a plain loop about a sixth slower.
+	for n := uint(0); ; n++ {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
-		select {
-		case <-L.ctx.Done():
-			L.RaiseError(L.ctx.Err().Error())
-			return
-		default:
-			if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+		if n%64 == 0 {
+			select {
+			case <-L.ctx.Done():
+				L.RaiseError(L.ctx.Err().Error())
 				return
+			default:
 			}
+		}
+		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+			return
 		}
 	}
 }
