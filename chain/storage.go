@@ -351,7 +351,7 @@ func (c *Client) readStorageThen(hash, key string, then func([]byte, error)) boo
 }
 
 func newStorageBatch(max int, now time.Time) *storageBatch {
-	return &storageBatch{index: make(map[string]int), start: now,
+	return &storageBatch{index: make(map[string]int, max), start: now,
 		keys: make([]string, 0, max), first: make([]func([]byte, error), 0, max)}
 }
 
