@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -285,7 +286,12 @@ type rpcRequest struct {
 func (p *proxy) inspect(data []byte) []byte {
 	var reqs []rpcRequest
 	trimmed := strings.TrimLeft(string(data[:min(len(data), 16)]), " \t\r\n")
-	if strings.HasPrefix(trimmed, "[") {
+	if len(data) > largeFrame {
+		// A large request (512 storage keys): only its methods are
+		// counted, by a scan, which perturbs the clients measured far less
+		// than decoding 55 KB of JSON per request did.
+		reqs = methodsOf(data)
+	} else if strings.HasPrefix(trimmed, "[") {
 		if json.Unmarshal(data, &reqs) != nil {
 			reqs = nil
 		}
@@ -308,6 +314,37 @@ func (p *proxy) inspect(data []byte) []byte {
 		return nil
 	}
 	return p.index.answer(reqs[0])
+}
+
+// largeFrame is the size from which a client frame's requests are only
+// counted (see inspect).
+const largeFrame = 4 << 10
+
+// methodsOf returns the requests of a frame named by their "method"
+// fields, found by a scan.
+func methodsOf(data []byte) []rpcRequest {
+	var reqs []rpcRequest
+	const field = `"method"`
+	for {
+		i := bytes.Index(data, []byte(field))
+		if i < 0 {
+			return reqs
+		}
+		data = bytes.TrimLeft(data[i+len(field):], " \t\r\n")
+		if len(data) == 0 || data[0] != ':' {
+			continue
+		}
+		data = bytes.TrimLeft(data[1:], " \t\r\n")
+		if len(data) == 0 || data[0] != '"' {
+			continue
+		}
+		end := bytes.IndexByte(data[1:], '"')
+		if end < 0 {
+			return reqs
+		}
+		reqs = append(reqs, rpcRequest{Method: string(data[1 : 1+end])})
+		data = data[1+end:]
+	}
 }
 
 // keyIndex answers state_getKeysPaged for one storage prefix from a sorted
