@@ -144,8 +144,9 @@ func (c *Client) sendHeld(reads []heldRead) {
 		}
 		return true
 	}
+	var memo entryMemo
 	for _, r := range reads {
-		c.queryThen(r.ctx, r.at, r.pallet, r.item, r.keys, r.then, add)
+		c.queryThen(r.ctx, r.at, r.pallet, r.item, r.keys, r.then, add, &memo)
 	}
 	for hash, sb := range open {
 		go c.send(hash, sb)

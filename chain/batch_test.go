@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -245,5 +246,52 @@ func TestBatchHoldsWhileReadsCome(t *testing.T) {
 	kc.mu.Unlock()
 	if len(got)+singles > 2 || time.Since(t0) < 11*gap {
 		t.Errorf("12 reads %v apart left as %v and %d single reads, want one request (two on a stalled machine)", gap, got, singles)
+	}
+}
+
+// TestBatchMixedReads: a Batch's reads of different items, one of them
+// unknown or given the wrong keys, each get their own answer (the entry
+// of a run of reads of one item is looked up once).
+func TestBatchMixedReads(t *testing.T) {
+	c, _, head := thenClient(t)
+	b := c.NewBatch()
+	acc := chaintest.Accounts(3)
+	type read struct {
+		item    string
+		keys    []any
+		wantErr string // "" for the recorded free balance
+	}
+	reads := []read{
+		{"Account", []any{acc[0]}, ""},
+		{"Account", []any{acc[1]}, ""},
+		{"Nope", []any{acc[0]}, "Nope"},
+		{"Account", []any{acc[2]}, ""},
+		{"Account", nil, "takes 1 keys, got 0"},
+		{"Account", []any{acc[0]}, ""},
+	}
+	var wg sync.WaitGroup
+	got := make([]error, len(reads))
+	for i, r := range reads {
+		wg.Add(1)
+		b.QueryThen(context.Background(), head, "System", r.item, r.keys, func(v scale.Value, err error) {
+			defer wg.Done()
+			if err == nil {
+				var acct struct{ Data struct{ Free uint64 } }
+				if err = v.Unmarshal(&acct); err == nil && acct.Data.Free != 7450117072 {
+					err = fmt.Errorf("free %d", acct.Data.Free)
+				}
+			}
+			got[i] = err
+		})
+	}
+	b.Flush()
+	wg.Wait()
+	for i, r := range reads {
+		switch err := got[i]; {
+		case r.wantErr == "" && err != nil:
+			t.Errorf("read %d (%s): %v", i+1, r.item, err)
+		case r.wantErr != "" && (err == nil || !strings.Contains(err.Error(), r.wantErr)):
+			t.Errorf("read %d (%s): %v, want an error naming %q", i+1, r.item, err, r.wantErr)
+		}
 	}
 }

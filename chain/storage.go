@@ -91,14 +91,23 @@ func storageKey(md *scale.Metadata, pallet, item string, keys []any) (*scale.Sto
 	if err != nil {
 		return nil, "", err
 	}
-	if len(keys) != len(e.Hashers) {
-		return nil, "", fmt.Errorf("takes %d keys, got %d", len(e.Hashers), len(keys))
-	}
-	key, err := e.Key(keys...)
+	key, err := entryKey(e, keys)
 	if err != nil {
 		return nil, "", err
 	}
-	return e, "0x" + hex.EncodeToString(key), nil
+	return e, key, nil
+}
+
+// entryKey returns the 0x-hex key of one value of e.
+func entryKey(e *scale.StorageEntry, keys []any) (string, error) {
+	if len(keys) != len(e.Hashers) {
+		return "", fmt.Errorf("takes %d keys, got %d", len(e.Hashers), len(keys))
+	}
+	key, err := e.Key(keys...)
+	if err != nil {
+		return "", err
+	}
+	return "0x" + hex.EncodeToString(key), nil
 }
 
 // StorageKey names one storage value for QueryMulti.

@@ -23,15 +23,29 @@ import (
 // flight is not withdrawn (its batch serves other callers), so a caller
 // that stops waiting on ctx ignores the later then.
 func (c *Client) QueryThen(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error)) {
-	c.queryThen(ctx, at, pallet, item, keys, then, c.readStorageThen)
+	c.queryThen(ctx, at, pallet, item, keys, then, c.readStorageThen, nil)
+}
+
+// entryMemo is the storage entry of the last read of a run of reads whose
+// block's runtime is known: the reads of a Batch nearly all name one item
+// at one block, whose hash, runtime and entry are then looked up once.
+type entryMemo struct {
+	at, pallet, item string
+	hash             string
+	e                *scale.StorageEntry
 }
 
 // queryThen is QueryThen with the batcher that takes the read: add puts
-// a key in a batch, or reports false when reads are not batched.
-func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error), add func(hash, key string, then func([]byte, error)) bool) {
+// a key in a batch, or reports false when reads are not batched. memo,
+// when not nil, is used and kept for a run of reads.
+func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error), add func(hash, key string, then func([]byte, error)) bool, memo *entryMemo) {
 	fail := func(err error) { then(scale.Null, fmt.Errorf("query %s.%s: %w", pallet, item, err)) }
 	if err := ctx.Err(); err != nil {
 		fail(err)
+		return
+	}
+	if memo != nil && memo.e != nil && at == memo.at && pallet == memo.pallet && item == memo.item {
+		c.readEntry(ctx, memo.hash, memo.e, keys, then, fail, add)
 		return
 	}
 	if at == "" {
@@ -44,15 +58,15 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 		return
 	}
 	if md := c.knownMetadata(hash); md != nil {
-		e, key, err := storageKey(md, pallet, item, keys)
+		e, err := md.Storage(pallet, item)
 		if err != nil {
 			fail(err)
 			return
 		}
-		decode := decodeThen(e, then, fail)
-		if !add(hash, key, decode) {
-			c.queryGo(ctx, hash, pallet, item, keys, then)
+		if memo != nil {
+			*memo = entryMemo{at: at, pallet: pallet, item: item, hash: hash, e: e}
 		}
+		c.readEntry(ctx, hash, e, keys, then, fail, add)
 		return
 	}
 	guess := c.lastMeta.Load()
@@ -61,6 +75,19 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 		return
 	}
 	c.querySpeculativeThen(ctx, hash, guess, pallet, item, keys, then, fail, add)
+}
+
+// readEntry reads keys of storage entry e at block hash, known to have
+// e's runtime, through add.
+func (c *Client) readEntry(ctx context.Context, hash string, e *scale.StorageEntry, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool) {
+	key, err := entryKey(e, keys)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if !add(hash, key, decodeThen(e, then, fail)) {
+		c.queryGo(ctx, hash, e.Pallet, e.Name, keys, then)
+	}
 }
 
 // decodeThen returns the completion of a storage read of e: the raw value
