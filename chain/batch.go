@@ -128,6 +128,13 @@ func (b *Batch) expire(gen uint64) {
 // sendHeld starts the reads of a Batch: one request per block they read
 // (one, nearly always), each read completed as QueryThen's.
 func (c *Client) sendHeld(reads []heldRead) {
+	// With neither the block's runtime nor a guess at it (the first reads
+	// of a process), queryThen reads each value on a goroutine of its own,
+	// in requests the client's batcher forms: learn the runtime first, once
+	// for the request, on this goroutine, which is the request's anyway.
+	if hash, err := checkHash("block", reads[0].at); err == nil && c.knownMetadata(hash) == nil && c.lastMeta.Load() == nil {
+		c.metadata(context.Background(), hash) // an error reaches each read
+	}
 	open := make(map[string]*storageBatch, 1)
 	add := func(hash, key string, then func([]byte, error)) bool {
 		if c.opts.BatchWindow < 0 || c.batchingRefused() {

@@ -295,3 +295,49 @@ func TestBatchMixedReads(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchFirstReadsOfAClient: the first reads of a client, which knows
+// no runtime yet, still leave as the Batch's full requests: the runtime is
+// learnt once, not each value read alone through the client's batcher
+// (whose window here is 30 s, so a read that took that path would not be
+// back within the 15 s the test waits).
+func TestBatchFirstReadsOfAClient(t *testing.T) {
+	srv := chaintest.AccountsServer(t, 0)
+	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := &keyCounter{Transport: tr}
+	c := chain.New(kc, chain.Options{BatchWindow: 30 * time.Second})
+	defer c.Close()
+	head, err := c.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := c.NewBatch()
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for _, a := range chaintest.Accounts(600) {
+		wg.Add(1)
+		b.QueryThen(context.Background(), head, "System", "Account", []any{a}, func(v scale.Value, err error) {
+			defer wg.Done()
+			if err != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	b.Flush()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the first reads went through the client's batcher")
+	}
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	slices.Sort(kc.batches)
+	if failed.Load() != 0 || !slices.Equal(kc.batches, []int{88, 512}) || kc.singles != 0 {
+		t.Errorf("%d failed; requests %v and %d single reads, want 512 and 88 and none", failed.Load(), kc.batches, kc.singles)
+	}
+}
