@@ -14,8 +14,9 @@ import (
 // when Flush is called, however slowly the reads came. The client's own
 // batcher has to guess when a burst has ended from the pauses between
 // keys; the producer knows. The engine's bindings keep one Batch per
-// engine and flush it each time the script waits, so a gather of 100,000
-// reads leaves as 196 requests and a lone read leaves at once. Reads that
+// engine and flush it when the script has started all it can (see
+// engine.Engine.OnWait), so a gather of 100,000 reads leaves as 196
+// requests and a lone read leaves at once. Reads that
 // are never flushed still leave once MaxHold passes without another read
 // joining them, or after MaxHoldTotal. Reads of a Batch share requests
 // only with each other. A Batch is safe for concurrent use.
