@@ -420,7 +420,7 @@ func (q *queuer) flush() {
 }
 
 // TestOnWait: what calls queued is flushed when the script has nothing
-// left to run, once per wait, not once per call.
+// left to run: all the calls of a gather at once.
 func TestOnWait(t *testing.T) {
 	q := &queuer{}
 	e := startEngine(t, Options{Timeout: 20 * time.Second}, "f", q.start)
@@ -443,10 +443,13 @@ func TestOnWait(t *testing.T) {
 	if got := res.Go(); got[0] != int64(125250) || got[1] != int64(7) {
 		t.Fatalf("got %v, want 125250 7", got)
 	}
-	// One wait for the gather, one for the call after it; a few more when
-	// results come in parts.
-	if n := q.flushes.Load(); n < 2 || n > 100 {
-		t.Fatalf("flushed %d times for one gather and one call", n)
+	// The gather's 500 calls go at once, then the call after it. (The
+	// engine waits again each time results come in parts, which flushes
+	// nothing: how often depends on the machine.)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !slices.Equal(q.sizes, []int{500, 1}) {
+		t.Fatalf("flushed %v calls at a time, want [500 1]", q.sizes)
 	}
 }
 
