@@ -265,25 +265,34 @@ func TestVerbose(t *testing.T) {
 }
 
 func TestInterrupt(t *testing.T) {
-	cmd := child(t, "eval", "sleep(30)")
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
+	took, code, stderr, err := interrupt(t, "eval", "sleep(30)")
+	if took > 5*time.Second {
+		t.Errorf("stopping took %s", took)
+	}
+	if code != exitInterrupted {
+		t.Fatalf("exit: %v; stderr:\n%s", err, stderr)
+	}
+	if stderr != "btscript: interrupted\n" {
+		t.Fatalf("stderr %q", stderr)
+	}
+}
+
+// interrupt runs btscript with args, sends it one SIGINT half a second
+// later, and returns how long it then took to exit, its exit code, what it
+// wrote on stderr and Wait's error.
+func interrupt(t *testing.T, args ...string) (took time.Duration, code int, stderr string, err error) {
+	t.Helper()
+	cmd := child(t, args...)
+	var buf syncBuffer
+	cmd.Stderr = &buf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("stopping took %s", d)
-	}
-	if cmd.ProcessState.ExitCode() != exitInterrupted {
-		t.Fatalf("exit: %v; stderr:\n%s", err, stderr.String())
-	}
-	if stderr.String() != "btscript: interrupted\n" {
-		t.Fatalf("stderr %q", stderr.String())
-	}
+	err = cmd.Wait()
+	return time.Since(start), cmd.ProcessState.ExitCode(), buf.String(), err
 }
 
 // closedURL is an http URL on a loopback port nothing listens on.

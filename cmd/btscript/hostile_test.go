@@ -209,21 +209,12 @@ func TestInterruptInsideBuiltins(t *testing.T) {
 		`while true do end`,
 	} {
 		t.Run(code, func(t *testing.T) {
-			cmd := child(t, "eval", "--network", "ws://127.0.0.1:9", code)
-			var stderr syncBuffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
+			took, exit, stderr, err := interrupt(t, "eval", "--network", "ws://127.0.0.1:9", code)
+			if took > 1500*time.Millisecond {
+				t.Errorf("stopping took %s", took)
 			}
-			time.Sleep(500 * time.Millisecond)
-			start := time.Now()
-			cmd.Process.Signal(syscall.SIGINT)
-			err := cmd.Wait()
-			if d := time.Since(start); d > 1500*time.Millisecond {
-				t.Errorf("stopping took %s", d)
-			}
-			if cmd.ProcessState.ExitCode() != exitInterrupted || stderr.String() != "btscript: interrupted\n" {
-				t.Fatalf("exit: %v; stderr %q", err, stderr.String())
+			if exit != exitInterrupted || stderr != "btscript: interrupted\n" {
+				t.Fatalf("exit: %v; stderr %q", err, stderr)
 			}
 		})
 	}
