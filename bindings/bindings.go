@@ -47,7 +47,7 @@ type binder struct {
 	e     *engine.Engine
 	c     *chain.Client
 	opts  Options
-	batch *chain.Batch // chain.query's reads, flushed when the script waits
+	batch *chain.Batch // chain.query's reads, flushed by the engine's OnWait
 }
 
 // Install adds the chain, bt, json and ss58 modules and the Balance type

@@ -58,7 +58,7 @@ func palletItem(fn string, args []any) (string, string, error) {
 // query(pallet, item, keys...) reads one storage value, with a completion
 // (see engine.StartFunc): the pin and the read are waited for without a
 // goroutine, and the reads the script starts leave in full requests, the
-// rest when it waits (see chain.Batch).
+// rest when it has started all it can (see chain.Batch, engine.OnWait).
 func (b *binder) queryStart(ctx context.Context, args []any, done func([]any, error)) {
 	pallet, item, err := palletItem("chain.query", args)
 	if err != nil {

@@ -454,8 +454,9 @@ func firstArg(args []any) any {
 // finish or one fails.
 func (r *run) gather(L *lua.LState) int {
 	var fns, keys []lua.LValue
+	list := false
 	if tbl, ok := L.Get(1).(*lua.LTable); ok && L.GetTop() == 1 {
-		keys = sortedKeys(tbl)
+		keys, list = sortedKeys(tbl)
 		fns = make([]lua.LValue, 0, len(keys))
 		for _, k := range keys {
 			f := tbl.RawGet(k)
@@ -489,7 +490,7 @@ func (r *run) gather(L *lua.LState) int {
 	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r, r.e.opts.Pinner))
 	parent := r.curTask
 	slab := r.e.takeSlab(len(fns))
-	g := &group{parent: parent, keys: keys, results: slab.results, branches: slab.branches,
+	g := &group{parent: parent, keys: keys, list: list, results: slab.results, branches: slab.branches,
 		remaining: len(fns), cancel: cancel, slab: slab}
 	for i, f := range fns {
 		// The slab is zeroed: set only the fields that are not.

@@ -82,6 +82,7 @@ type group struct {
 	parent    *task
 	branches  []*task
 	keys      []lua.LValue // nil for the positional form
+	list      bool         // keys are 1..n: the results make a list
 	results   []lua.LValue
 	remaining int
 	finished  bool

@@ -293,7 +293,7 @@ func (r *run) branchDone(b *task) {
 		r.enqueue(p, append([]lua.LValue{lua.LNumber(stOK)}, g.results...), "")
 	} else {
 		var tbl *lua.LTable
-		if isSequence(g.keys) {
+		if g.list {
 			tbl = r.L.CreateTable(len(g.keys), 0)
 			for i, v := range g.results {
 				tbl.RawSetInt(i+1, v)
@@ -316,12 +316,13 @@ func quoteKey(k lua.LValue) string {
 	return k.String()
 }
 
-// sortedKeys returns the keys of a gather table in a stable order.
-func sortedKeys(t *lua.LTable) []lua.LValue {
+// sortedKeys returns the keys of a gather table in a stable order, and
+// whether they are 1..n (a list, the common case: already in order).
+func sortedKeys(t *lua.LTable) ([]lua.LValue, bool) {
 	var keys []lua.LValue
 	t.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
 	if isSequence(keys) {
-		return keys // a list, the common case: already in order
+		return keys, true
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
@@ -333,7 +334,7 @@ func sortedKeys(t *lua.LTable) []lua.LValue {
 		}
 		return a.String() < b.String()
 	})
-	return keys
+	return keys, false
 }
 
 // isSequence reports whether keys are 1, 2, ..., len(keys) in order.
