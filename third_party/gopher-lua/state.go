@@ -215,7 +215,7 @@ func (cs *fixedCallFrameStack) FreeAll() {
 // FramesPerSegment should be a power of 2 constant for performance reasons. It will allow the go compiler to change
 // the divs and mods into bitshifts. Max is 256 due to current use of uint8 to count how many frames in a segment are
 // used.
-const FramesPerSegment = 8
+const FramesPerSegment = 4
 
 type callFrameStackSegment struct {
 	array [FramesPerSegment]callFrame
