@@ -48,13 +48,15 @@ func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 		if isNumberWidth(v.Bits()) {
 			return lua.LNumber(u)
 		}
-		return engine.IntValue(L, new(big.Int).SetUint64(u))
+		var w [2]big.Word // IntValue copies: no allocation here
+		return engine.IntValue(L, new(big.Int).SetBits(w[:0]).SetUint64(u))
 	case scale.KindInt:
 		i, _ := v.Int()
 		if isNumberWidth(v.Bits()) {
 			return lua.LNumber(i)
 		}
-		return engine.IntValue(L, big.NewInt(i))
+		var w [2]big.Word
+		return engine.IntValue(L, new(big.Int).SetBits(w[:0]).SetInt64(i))
 	case scale.KindBig:
 		return engine.IntValue(L, v.BigInt())
 	case scale.KindString:

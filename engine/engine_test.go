@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -982,5 +984,53 @@ func TestOptionsOutOfRange(t *testing.T) {
 	e, _ := newTestEngine(t, Options{MaxConcurrency: 3})
 	if got := e.Options(); got.MaxConcurrency != 3 || got.CallStackSize != DefaultCallStackSize {
 		t.Errorf("Options() = %+v", got)
+	}
+}
+
+// TestIntMetatableOfEachEngine: Ints made by arithmetic in one engine carry
+// that engine's metatable even when engines take turns (the last
+// metatable looked up is remembered), and the remembered one does not keep
+// a closed engine's state alive.
+func TestIntMetatableOfEachEngine(t *testing.T) {
+	a, _ := newTestEngine(t, Options{})
+	b, _ := newTestEngine(t, Options{})
+	mtOf := func(e *Engine) (got, want lua.LValue) {
+		if _, err := e.Eval(context.Background(), `x = int(2)^64 + 1 y = 1 + x`); err != nil {
+			t.Fatal(err)
+		}
+		e.Do(func(L *lua.LState) error {
+			want = L.GetTypeMetatable(IntTypeName)
+			for _, name := range []string{"x", "y"} {
+				ud, ok := L.GetGlobal(name).(*lua.LUserData)
+				if !ok || ud.Metatable != want {
+					t.Errorf("%s: metatable %v, want the engine's own %v", name, ud.Metatable, want)
+				}
+				got = ud.Metatable
+			}
+			return nil
+		})
+		return got, want
+	}
+	for range 3 {
+		ma, _ := mtOf(a)
+		mb, _ := mtOf(b)
+		if ma == mb {
+			t.Fatal("two engines share an Int metatable")
+		}
+	}
+	g := func() weak.Pointer[lua.Global] {
+		c := New(Options{Stdout: io.Discard})
+		if _, err := c.Eval(context.Background(), `return tostring(int(2)^64 + 1)`); err != nil {
+			t.Fatal(err)
+		}
+		p := weak.Make(c.state.G)
+		c.Close()
+		return p
+	}()
+	for i := 0; i < 10 && g.Value() != nil; i++ {
+		runtime.GC()
+	}
+	if g.Value() != nil {
+		t.Error("a closed engine's Lua state is still reachable after Int arithmetic")
 	}
 }

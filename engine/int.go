@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"sync/atomic"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -36,11 +38,62 @@ var ErrIntTooLarge = errors.New("exact integer too large")
 // NewInt returns an exact Int userdata holding a copy of b, whatever its
 // magnitude. Use IntValue for a value that follows the normalisation rule.
 func NewInt(L *lua.LState, b *big.Int) *lua.LUserData {
-	ud := L.NewUserData()
-	ud.Value = new(big.Int).Set(b)
-	ud.Metatable = L.GetTypeMetatable(IntTypeName)
+	ud, z := newIntUD(L)
+	z.Set(b)
 	return ud
 }
+
+// intCell is an Int userdata and its integer in one allocation, with room
+// for 128 bits inline: sums of chain integers make an Int per addition.
+type intCell struct {
+	ud lua.LUserData
+	z  big.Int
+	w  [2]big.Word
+}
+
+// newIntUD returns a new Int userdata holding zero and its integer, to be
+// set before the userdata is used.
+func newIntUD(L *lua.LState) (*lua.LUserData, *big.Int) {
+	c := &intCell{}
+	c.z.SetBits(c.w[:0])
+	c.ud = lua.LUserData{Value: &c.z, Env: L.Env, Metatable: intMetatable(L)}
+	return &c.ud, &c.z
+}
+
+// newBig returns a zero big.Int with room for 128 bits in the same
+// allocation.
+func newBig() *big.Int {
+	c := &struct {
+		z big.Int
+		w [2]big.Word
+	}{}
+	return c.z.SetBits(c.w[:0])
+}
+
+// intMetatable returns the Int metatable of L's engine. The last one
+// looked up is remembered (weakly: it must not keep a closed engine's state
+// alive): a registry lookup by name is a string hash, and arithmetic on
+// Ints needs the metatable at every step.
+func intMetatable(L *lua.LState) lua.LValue {
+	if c := lastIntMT.Load(); c != nil && c.g.Value() == L.G {
+		if mt := c.mt.Value(); mt != nil {
+			return mt
+		}
+	}
+	mt, ok := L.G.Registry.RawGetString(IntTypeName).(*lua.LTable)
+	if !ok {
+		return lua.LNil
+	}
+	lastIntMT.Store(&intMT{weak.Make(L.G), weak.Make(mt)})
+	return mt
+}
+
+type intMT struct {
+	g  weak.Pointer[lua.Global]
+	mt weak.Pointer[lua.LTable]
+}
+
+var lastIntMT atomic.Pointer[intMT]
 
 // IntValue returns b as an exact Int userdata, whatever its magnitude: an
 // Int stays an Int, so sums of chain integers never pass through a float.
@@ -54,10 +107,7 @@ func pushInt(L *lua.LState, b *big.Int) {
 	if b.BitLen() > MaxIntBits {
 		L.RaiseError("%s: %d bits, the limit is %d", ErrIntTooLarge, b.BitLen(), MaxIntBits)
 	}
-	ud := L.NewUserData()
-	ud.Value = b
-	ud.Metatable = L.GetTypeMetatable(IntTypeName)
-	L.Push(ud)
+	L.Push(&lua.LUserData{Value: b, Env: L.Env, Metatable: intMetatable(L)})
 }
 
 // IsInt reports whether v is an exact Int userdata.
@@ -72,7 +122,13 @@ func isIntUD(ud *lua.LUserData) bool {
 		return false
 	}
 	mt, ok := ud.Metatable.(*lua.LTable)
-	return ok && mt.RawGetString("__name") == lua.LString(IntTypeName)
+	if !ok {
+		return false
+	}
+	if c := lastIntMT.Load(); c != nil && c.mt.Value() == mt {
+		return true
+	}
+	return mt.RawGetString("__name") == lua.LString(IntTypeName)
 }
 
 // ToInt returns the exact integer held by v: an Int userdata, or a number
@@ -122,7 +178,7 @@ func operand(L *lua.LState, v lua.LValue) *big.Int {
 	case lua.LNumber:
 		f := float64(x)
 		if f == math.Trunc(f) && math.Abs(f) <= maxExact {
-			return big.NewInt(int64(f))
+			return newBig().SetInt64(int64(f))
 		}
 		if f == math.Trunc(f) && !math.IsInf(f, 0) {
 			L.RaiseError("cannot mix number %s with exact integer: beyond 2^53 it may be inexact; write int(\"...\")", x.String())
@@ -136,7 +192,11 @@ func operand(L *lua.LState, v lua.LValue) *big.Int {
 func intArith(op func(z, a, b *big.Int) *big.Int) lua.LGFunction {
 	return func(L *lua.LState) int {
 		a, b := operand(L, L.Get(1)), operand(L, L.Get(2))
-		pushInt(L, op(new(big.Int), a, b))
+		ud, z := newIntUD(L)
+		if op(z, a, b).BitLen() > MaxIntBits {
+			L.RaiseError("%s: %d bits, the limit is %d", ErrIntTooLarge, z.BitLen(), MaxIntBits)
+		}
+		L.Push(ud)
 		return 1
 	}
 }
