@@ -168,7 +168,7 @@ func uintLua(L *lua.LState, x uint64) lua.LValue {
 // rendered with tostring); functions, threads and channels become their
 // description string. Cycles are cut with the string "<cycle>".
 func ToGo(v lua.LValue) any {
-	return toGo(v, map[*lua.LTable]bool{})
+	return toGo(v, nil)
 }
 
 func toGo(v lua.LValue, path map[*lua.LTable]bool) any {
@@ -193,6 +193,9 @@ func toGo(v lua.LValue, path map[*lua.LTable]bool) any {
 	case *lua.LTable:
 		if path[x] {
 			return "<cycle>"
+		}
+		if path == nil {
+			path = map[*lua.LTable]bool{}
 		}
 		path[x] = true
 		defer delete(path, x)
