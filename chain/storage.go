@@ -107,7 +107,21 @@ func entryKey(e *scale.StorageEntry, keys []any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "0x" + hex.EncodeToString(key), nil
+	return hexKey(key), nil
+}
+
+// hexKey returns "0x" and key in lower-case hex, in one allocation: a
+// gather of 100,000 reads makes as many keys.
+func hexKey(key []byte) string {
+	const digits = "0123456789abcdef"
+	var sb strings.Builder
+	sb.Grow(2 + 2*len(key))
+	sb.WriteString("0x")
+	for _, b := range key {
+		sb.WriteByte(digits[b>>4])
+		sb.WriteByte(digits[b&15])
+	}
+	return sb.String()
 }
 
 // StorageKey names one storage value for QueryMulti.

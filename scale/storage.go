@@ -40,7 +40,8 @@ func (e *StorageEntry) Key(args ...any) ([]byte, error) {
 	} else {
 		key = append(key, StoragePrefix(e.Prefix, e.Name)...)
 	}
-	var enc []byte
+	var scratch [64]byte // most keys encode in fewer bytes: no allocation
+	enc := scratch[:0]
 	for i, a := range args {
 		var err error
 		enc, err = e.md.AppendEncode(enc[:0], e.KeyTypes[i], a)
