@@ -16,15 +16,15 @@ import (
 	"github.com/btscript/btscript/scale"
 )
 
-// accountsNode serves the recorded finney test get_balance, answering
-// System.Account of any account with the one account value recorded there.
-type accountsNode struct {
+// storageNode serves the recorded finney test get_balance, answering every
+// storage key under prefix with one value.
+type storageNode struct {
 	book   *record.Book
 	prefix string
 	value  json.RawMessage
 }
 
-func (n accountsNode) ServeRPC(ctx context.Context, method string, params json.RawMessage) (any, error) {
+func (n storageNode) ServeRPC(ctx context.Context, method string, params json.RawMessage) (any, error) {
 	if method == "state_queryStorageAt" {
 		var ps []json.RawMessage
 		var keys []string
@@ -32,7 +32,7 @@ func (n accountsNode) ServeRPC(ctx context.Context, method string, params json.R
 			changes := make([][2]any, len(keys))
 			for i, k := range keys {
 				if !strings.HasPrefix(k, n.prefix) {
-					return nil, &rpc.Error{Code: -32602, Message: "not a System.Account key: " + k}
+					return nil, &rpc.Error{Code: -32602, Message: "not a key under " + n.prefix + ": " + k}
 				}
 				changes[i] = [2]any{k, n.value}
 			}
@@ -53,17 +53,23 @@ func (n accountsNode) ServeRPC(ctx context.Context, method string, params json.R
 // account with the one account value recorded there: a node for reading
 // many accounts at one block.
 func AccountsServer(t testing.TB, latency time.Duration) *rpctest.Server {
+	var value string
+	json.Unmarshal(testdata.Recorded(t).Result(t, "get_balance", "state_getStorageAt",
+		`["0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da911b12ddffa80cb6f18baa803af02c1d71257de87a71abb164403f7cb9ea65d0721f8bb89d8bd85754deceedd91e86053", "0x1b3f85dc8c83cada6d1782c955973a509a37c62af3d6ba29f5fd816aee37eb3b"]`), &value)
+	return StorageServer(t, latency, "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9", value)
+}
+
+// StorageServer serves, on 127.0.0.1 with the given latency each way, the
+// recorded finney test get_balance, answering every storage key that starts
+// with prefix (hex, with 0x) with value (hex, with 0x).
+func StorageServer(t testing.TB, latency time.Duration, prefix, value string) *rpctest.Server {
 	path := testdata.Path(t, testdata.RecordedRPC)
 	book, err := record.Load(path, "get_balance", filepath.Dir(path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var value string
-	json.Unmarshal(testdata.Recorded(t).Result(t, "get_balance", "state_getStorageAt",
-		`["0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da911b12ddffa80cb6f18baa803af02c1d71257de87a71abb164403f7cb9ea65d0721f8bb89d8bd85754deceedd91e86053", "0x1b3f85dc8c83cada6d1782c955973a509a37c62af3d6ba29f5fd816aee37eb3b"]`), &value)
 	raw, _ := json.Marshal(value)
-	srv := rpctest.New(accountsNode{book: book, prefix: "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9", value: raw},
-		rpctest.Options{Latency: latency})
+	srv := rpctest.New(storageNode{book: book, prefix: prefix, value: raw}, rpctest.Options{Latency: latency})
 	t.Cleanup(srv.Close)
 	return srv
 }
