@@ -590,14 +590,22 @@ func writeFileAtomic(path string, b []byte) {
 
 // decodeHexBytes is decodeHex of a view of an answer's text.
 func decodeHexBytes(s []byte) ([]byte, error) {
+	return decodeHexInto(nil, s)
+}
+
+// decodeHexInto is decodeHexBytes into dst when it is exactly the size of
+// the value, into new memory otherwise.
+func decodeHexInto(dst, s []byte) ([]byte, error) {
 	if len(s) >= 2 && s[0] == '0' && s[1] == 'x' {
 		s = s[2:]
 	}
-	b := make([]byte, len(s)/2)
-	if _, err := hex.Decode(b, s); err != nil {
+	if len(dst) != len(s)/2 {
+		dst = make([]byte, len(s)/2)
+	}
+	if _, err := hex.Decode(dst, s); err != nil {
 		return nil, fmt.Errorf("node answered with bad hex: %w", err)
 	}
-	return b, nil
+	return dst, nil
 }
 
 func decodeHex(s string) ([]byte, error) {

@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -30,7 +31,7 @@ func TestReadLimited(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			data, big, err := readLimited(strings.NewReader(tt.msg), tt.limit)
+			data, big, err := readLimited(strings.NewReader(tt.msg), tt.limit, new(bytes.Buffer))
 			if err != nil {
 				t.Fatal(err)
 			}
