@@ -1034,3 +1034,21 @@ func TestIntMetatableOfEachEngine(t *testing.T) {
 		t.Error("a closed engine's Lua state is still reachable after Int arithmetic")
 	}
 }
+
+// TestResultsOutliveLaterResumes: what a task returned is kept while other
+// coroutines run (the engine reuses one buffer for what each resume
+// gives back), for spawned tasks, gather branches and the run itself.
+func TestResultsOutliveLaterResumes(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	got := fmt.Sprint(eval(t, e, `
+		local a = spawn(function() return "a1", "a2", "a3" end)
+		local b = spawn(function() sleep(0.01) return "b1", "b2" end)
+		local r = {gather(function() return "g1", "x" end, function() sleep(0) return "g2", "y" end)}
+		sleep(0.02)
+		local a1, a2, a3 = a:wait()
+		local b1, b2 = b:wait()
+		return a1, a2, a3, b1, b2, r[1], r[2], "end"`))
+	if want := "[a1 a2 a3 b1 b2 g1 g2 end]"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}

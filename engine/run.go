@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -120,6 +121,7 @@ type run struct {
 	ready       []readyItem // queue from ready[head]
 	head        int
 	argbuf      []lua.LValue // resume arguments, reused
+	resbuf      []lua.LValue // what a resumed thread yields or returns, reused
 	outstanding int
 	settling    atomic.Int32 // pins telling their calls, off this goroutine
 	started     bool         // coroutines ran, not for call results, since onWait
@@ -495,7 +497,7 @@ func (r *run) step(item readyItem) {
 			r.e.recycle(c.th)
 		}
 		if len(vals) > 0 {
-			vals = vals[1:]
+			vals = slices.Clone(vals[1:]) // vals is r.resbuf, reused
 		}
 		r.finishCo(t, c, true, vals, nil, "")
 	default:
@@ -547,7 +549,8 @@ func (r *run) resumeCo(c *co, args []lua.LValue) (st lua.ResumeState, obj lua.LV
 		c.started = true
 		fn = r.e.body
 	}
-	st, err, vals := L.Resume(c.th, fn, args...)
+	st, err, vals := L.ResumeAppend(r.resbuf[:0], c.th, fn, args...)
+	r.resbuf = vals[:0]
 	if err != nil {
 		var api *lua.ApiError
 		if errors.As(err, &api) {

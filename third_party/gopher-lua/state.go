@@ -2180,6 +2180,13 @@ func (ls *LState) Status(th *LState) string {
 }
 
 func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState, error, []LValue) {
+	return ls.ResumeAppend(nil, th, fn, args...)
+}
+
+// ResumeAppend is Resume with the values the thread yields or returns
+// appended to buf, which a caller that resumes many threads can reuse:
+// Resume allocated a slice for them at every call.
+func (ls *LState) ResumeAppend(buf []LValue, th *LState, fn *LFunction, args ...LValue) (ResumeState, error, []LValue) {
 	isstarted := th.isStarted()
 	if !isstarted {
 		base := 0
@@ -2222,7 +2229,10 @@ func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState
 	top := ls.GetTop()
 	threadRun(th)
 	haserror := LVIsFalse(ls.Get(top + 1))
-	ret := make([]LValue, 0, ls.GetTop())
+	ret := buf[:0]
+	if ret == nil {
+		ret = make([]LValue, 0, ls.GetTop()-top)
+	}
 	for idx := top + 2; idx <= ls.GetTop(); idx++ {
 		ret = append(ret, ls.Get(idx))
 	}
