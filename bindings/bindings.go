@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -315,11 +316,23 @@ func describeCall(name string, args []any) string {
 // goArgs prepares Lua arguments for scale encoding: Balances become their
 // rao.
 func goArgs(args []any) []any {
+	if !slices.ContainsFunc(args, needsGoArg) {
+		return args // nearly always: no copy
+	}
 	out := make([]any, len(args))
 	for i, a := range args {
 		out[i] = goArg(a)
 	}
 	return out
+}
+
+// needsGoArg reports whether goArg changes v.
+func needsGoArg(v any) bool {
+	switch v.(type) {
+	case bt.Balance, []any, map[string]any:
+		return true
+	}
+	return false
 }
 
 func goArg(v any) any {

@@ -28,8 +28,8 @@ type pinCell struct {
 	done    chan struct{}
 	hash    string
 	err     error
-	then    []func(hash string, err error) // told when resolved (see WhenPinned)
-	run     *run                           // told of then running (see settle)
+	then    []func(hash string, ok bool, err error) // told when resolved (see WhenPinned)
+	run     *run                                    // told of then running (see settle)
 }
 
 func newPinCell(ctx context.Context, r *run, resolve func(ctx context.Context) (string, error)) *pinCell {
@@ -73,7 +73,7 @@ func (p *pinCell) settle(hash string, err error) {
 		r.settling.Add(1)
 	}
 	for _, f := range then {
-		f(hash, err)
+		tellPin(f, hash, err)
 	}
 	if r != nil {
 		r.settling.Add(-1)
@@ -81,15 +81,15 @@ func (p *pinCell) settle(hash string, err error) {
 	}
 }
 
-// whenResolved calls f with the pin once resolved: at once when it is,
-// else from the goroutine that resolves it, which it starts if no call
-// has.
-func (p *pinCell) whenResolved(f func(hash string, err error)) {
+// whenResolved calls f as WhenPinned does once the pin is resolved: at
+// once when it is, else from the goroutine that resolves it, which it
+// starts if no call has.
+func (p *pinCell) whenResolved(f func(hash string, ok bool, err error)) {
 	p.mu.Lock()
 	select {
 	case <-p.done:
 		p.mu.Unlock()
-		f(p.hash, p.err)
+		tellPin(f, p.hash, p.err)
 		return
 	default:
 	}
@@ -115,13 +115,16 @@ func WhenPinned(ctx context.Context, f func(hash string, ok bool, err error)) {
 		f("", false, nil)
 		return
 	}
-	p.whenResolved(func(hash string, err error) {
-		if err != nil {
-			f("", true, err)
-			return
-		}
-		f(hash, true, nil)
-	})
+	p.whenResolved(f)
+}
+
+// tellPin calls f of WhenPinned with a resolved pin.
+func tellPin(f func(hash string, ok bool, err error), hash string, err error) {
+	if err != nil {
+		f("", true, err)
+		return
+	}
+	f(hash, true, nil)
 }
 
 // Pin returns the block hash that an async call running with ctx must
