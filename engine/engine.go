@@ -304,6 +304,7 @@ func (e *Engine) Close() error {
 		close(e.quit)
 		<-e.ownerDone
 		e.calls.Wait()
+		forgetIntMetatable(e.state.G)
 	})
 	return nil
 }

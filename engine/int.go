@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"strings"
 	"sync/atomic"
-	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -71,26 +70,32 @@ func newBig() *big.Int {
 }
 
 // intMetatable returns the Int metatable of L's engine. The last one
-// looked up is remembered (weakly: it must not keep a closed engine's state
-// alive): a registry lookup by name is a string hash, and arithmetic on
-// Ints needs the metatable at every step.
+// looked up is remembered (and forgotten when its engine closes, see
+// forgetIntMetatable): a registry lookup by name is a string hash, and
+// arithmetic on Ints needs the metatable at every step.
 func intMetatable(L *lua.LState) lua.LValue {
-	if c := lastIntMT.Load(); c != nil && c.g.Value() == L.G {
-		if mt := c.mt.Value(); mt != nil {
-			return mt
-		}
+	if c := lastIntMT.Load(); c != nil && c.g == L.G {
+		return c.mt
 	}
 	mt, ok := L.G.Registry.RawGetString(IntTypeName).(*lua.LTable)
 	if !ok {
 		return lua.LNil
 	}
-	lastIntMT.Store(&intMT{weak.Make(L.G), weak.Make(mt)})
+	lastIntMT.Store(&intMT{L.G, mt})
 	return mt
 }
 
+// forgetIntMetatable drops the remembered metatable if it is g's, so that
+// a closed engine's state is not kept alive.
+func forgetIntMetatable(g *lua.Global) {
+	if c := lastIntMT.Load(); c != nil && c.g == g {
+		lastIntMT.CompareAndSwap(c, nil)
+	}
+}
+
 type intMT struct {
-	g  weak.Pointer[lua.Global]
-	mt weak.Pointer[lua.LTable]
+	g  *lua.Global
+	mt *lua.LTable
 }
 
 var lastIntMT atomic.Pointer[intMT]
@@ -125,7 +130,7 @@ func isIntUD(ud *lua.LUserData) bool {
 	if !ok {
 		return false
 	}
-	if c := lastIntMT.Load(); c != nil && c.mt.Value() == mt {
+	if c := lastIntMT.Load(); c != nil && c.mt == mt {
 		return true
 	}
 	return mt.RawGetString("__name") == lua.LString(IntTypeName)
