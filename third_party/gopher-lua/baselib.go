@@ -141,8 +141,9 @@ func ipairsaux(L *LState) int {
 		return 0
 	} else {
 		L.Pop(1)
-		L.Push(LNumber(i))
-		L.Push(LNumber(i))
+		n := L.alloc.LNumber2I(LNumber(i))
+		L.Push(n)
+		L.Push(n)
 		L.Push(v)
 		return 2
 	}

@@ -153,6 +153,16 @@ func (fp *FunctionProto) str(level int, count int) string {
 /* LFunction {{{ */
 
 func newLFunctionL(proto *FunctionProto, env *LTable, nupvalue int) *LFunction {
+	// A closure of a few upvalues, the common case (a function made in a
+	// loop), holds them in the same allocation as itself.
+	if nupvalue >= 1 && nupvalue <= 2 {
+		c := &struct {
+			f  LFunction
+			uv [2]*Upvalue
+		}{}
+		c.f = LFunction{Env: env, Proto: proto, Upvalues: c.uv[:nupvalue:nupvalue]}
+		return &c.f
+	}
 	return &LFunction{
 		IsG: false,
 		Env: env,

@@ -96,7 +96,7 @@ func mathExp(L *LState) int {
 }
 
 func mathFloor(L *LState) int {
-	L.Push(LNumber(math.Floor(float64(L.CheckNumber(1)))))
+	L.Push(L.alloc.LNumber2I(LNumber(math.Floor(float64(L.CheckNumber(1))))))
 	return 1
 }
 
