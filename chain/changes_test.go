@@ -236,3 +236,16 @@ func TestCheckHash(t *testing.T) {
 		}
 	}
 }
+
+// TestHexKey: a key of any length, including past the stack buffer.
+func TestHexKey(t *testing.T) {
+	for _, n := range []int{0, 1, 52, 128, 129, 300} {
+		key := make([]byte, n)
+		for i := range key {
+			key[i] = byte(i*37 + 5)
+		}
+		if got, want := hexKey(key), "0x"+hex.EncodeToString(key); got != want {
+			t.Fatalf("%d bytes: %s, want %s", n, got, want)
+		}
+	}
+}

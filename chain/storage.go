@@ -113,14 +113,16 @@ func entryKey(e *scale.StorageEntry, keys []any) (string, error) {
 // hexKey returns "0x" and key in lower-case hex, in one allocation: a
 // gather of 100,000 reads makes as many keys.
 func hexKey(key []byte) string {
-	const digits = "0123456789abcdef"
-	var sb strings.Builder
-	sb.Grow(2 + 2*len(key))
-	sb.WriteString("0x")
-	for _, b := range key {
-		sb.WriteByte(digits[b>>4])
-		sb.WriteByte(digits[b&15])
+	var tmp [2 + 2*128]byte // most keys; hex.Encode is several times a byte-by-byte loop
+	buf := tmp[:]
+	if n := 2 + 2*len(key); n > len(tmp) {
+		buf = make([]byte, n)
 	}
+	buf[0], buf[1] = '0', 'x'
+	n := 2 + hex.Encode(buf[2:], key)
+	var sb strings.Builder
+	sb.Grow(n)
+	sb.Write(buf[:n])
 	return sb.String()
 }
 
