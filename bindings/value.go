@@ -24,19 +24,57 @@ const numberBits = 32
 func isNumberWidth(bits int) bool { return bits > 0 && bits <= numberBits }
 
 // Value wraps a decoded chain value for return from an async function: it
-// is converted to Lua on the engine's owner goroutine (engine.LuaValuer).
+// is converted to Lua on the goroutine that returns it (engine.LuaBuilder),
+// or on the engine's owner goroutine (engine.LuaValuer).
 type Value struct{ V scale.Value }
 
 // LuaValue converts the value by the package rule (see ToLua).
 func (v Value) LuaValue(L *lua.LState) lua.LValue { return ToLua(L, v.V) }
+
+// BuildLua converts the value by the package rule (see ToLua) with b, on
+// any goroutine.
+func (v Value) BuildLua(b *engine.Builder) lua.LValue { return toLua(b, v.V) }
 
 // ToLua converts a chain value to Lua: integers of types up to 32 bits are
 // numbers, of wider types (u64, u128, i64 …) exact Int userdata whatever
 // their value, so sums stay exact (never floats); bytes are
 // "0x…" hex strings; accounts SS58 strings; composites tables keyed by
 // field name; unit variants their name; variants with data {Name = data};
-// sequences 1-based arrays, marked as such (engine.NewArray); Null nil. It must run on the owner goroutine.
+// sequences 1-based arrays, marked as such (engine.NewArray); Null nil. It
+// must run on the owner goroutine; Value.BuildLua does the same anywhere.
 func ToLua(L *lua.LState, v scale.Value) lua.LValue {
+	return toLua(stateMaker{L}, v)
+}
+
+// maker makes the Lua values ToLua needs: with the state on its goroutine
+// (stateMaker), or with an engine.Builder anywhere.
+type maker interface {
+	Int(x *big.Int) lua.LValue
+	Uint64(u uint64) lua.LValue
+	Int64(i int64) lua.LValue
+	Array(n int) *lua.LTable
+	Table(acap, hcap int) *lua.LTable
+}
+
+type stateMaker struct{ L *lua.LState }
+
+func (m stateMaker) Int(x *big.Int) lua.LValue { return engine.IntValue(m.L, x) }
+
+func (m stateMaker) Uint64(u uint64) lua.LValue {
+	var w [2]big.Word // IntValue copies: no allocation here
+	return engine.IntValue(m.L, new(big.Int).SetBits(w[:0]).SetUint64(u))
+}
+
+func (m stateMaker) Int64(i int64) lua.LValue {
+	var w [2]big.Word
+	return engine.IntValue(m.L, new(big.Int).SetBits(w[:0]).SetInt64(i))
+}
+
+func (m stateMaker) Array(n int) *lua.LTable { return engine.NewArray(m.L, n) }
+
+func (m stateMaker) Table(acap, hcap int) *lua.LTable { return m.L.CreateTable(acap, hcap) }
+
+func toLua(m maker, v scale.Value) lua.LValue {
 	switch v.Kind() {
 	case scale.KindNull:
 		return lua.LNil
@@ -48,17 +86,15 @@ func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 		if isNumberWidth(v.Bits()) {
 			return lua.LNumber(u)
 		}
-		var w [2]big.Word // IntValue copies: no allocation here
-		return engine.IntValue(L, new(big.Int).SetBits(w[:0]).SetUint64(u))
+		return m.Uint64(u)
 	case scale.KindInt:
 		i, _ := v.Int()
 		if isNumberWidth(v.Bits()) {
 			return lua.LNumber(i)
 		}
-		var w [2]big.Word
-		return engine.IntValue(L, new(big.Int).SetBits(w[:0]).SetInt64(i))
+		return m.Int64(i)
 	case scale.KindBig:
-		return engine.IntValue(L, v.BigInt())
+		return m.Int(v.BigInt())
 	case scale.KindString:
 		s, _ := v.Str()
 		return lua.LString(s)
@@ -68,16 +104,16 @@ func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 		return lua.LString(v.String())
 	case scale.KindSeq:
 		n := v.Len()
-		t := engine.NewArray(L, n) // empty, it is still [] in JSON
+		t := m.Array(n) // empty, it is still [] in JSON
 		for i := range n {
-			t.RawSetInt(i+1, ToLua(L, v.Index(i)))
+			t.RawSetInt(i+1, toLua(m, v.Index(i)))
 		}
 		return t
 	case scale.KindComposite:
 		names := v.FieldNames()
-		t := L.CreateTable(0, len(names))
+		t := m.Table(0, len(names))
 		for i, name := range names {
-			t.RawSetString(name, ToLua(L, v.Index(i)))
+			t.RawSetString(name, toLua(m, v.Index(i)))
 		}
 		return t
 	case scale.KindVariant:
@@ -85,8 +121,8 @@ func ToLua(L *lua.LState, v scale.Value) lua.LValue {
 		if !ok {
 			return lua.LString(v.VariantName())
 		}
-		t := L.CreateTable(0, 1)
-		t.RawSetString(v.VariantName(), ToLua(L, p))
+		t := m.Table(0, 1)
+		t.RawSetString(v.VariantName(), toLua(m, p))
 		return t
 	}
 	return lua.LString(v.String())

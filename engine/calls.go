@@ -93,6 +93,9 @@ func (r *run) startCall(L *lua.LState, fn Func, nret int) int {
 	go func() {
 		defer e.calls.Done()
 		vals, err := e.invoke(ctx, fn, args)
+		if err == nil {
+			err = e.build(vals)
+		}
 		select {
 		case results <- callResult{t: t, vals: vals, err: err}:
 		case <-done:

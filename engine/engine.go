@@ -177,7 +177,8 @@ func (closedError) Is(target error) bool {
 // safe for concurrent use and runs on that goroutine. Runs (Eval, RunFile)
 // execute one at a time.
 type Engine struct {
-	opts Options
+	opts    Options
+	builder *Builder // see LuaBuilder
 
 	jobs      chan func()
 	quit      chan struct{}

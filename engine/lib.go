@@ -209,6 +209,7 @@ func (e *Engine) init() {
 	L.G.Registry.RawSetString(engineKey, engineUD)
 
 	e.openInt(L)
+	e.builder = newBuilder(L)
 	tonumber := L.GetGlobal("tonumber").(*lua.LFunction)
 	L.SetGlobal("tonumber", L.NewFunction(func(L *lua.LState) int {
 		if ud, ok := L.Get(1).(*lua.LUserData); ok && isIntUD(ud) {

@@ -77,6 +77,9 @@ func (p *pending) complete(vals []any, err error) {
 	if p.stop != nil {
 		p.stop()
 	}
+	if err == nil {
+		err = p.r.e.build(vals)
+	}
 	p.queue(vals, err)
 }
 

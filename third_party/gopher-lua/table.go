@@ -42,6 +42,9 @@ func newLTable(acap int, hcap int) *LTable {
 	}
 	if hcap != 0 {
 		tb.strdict = make(map[string]LValue, hcap)
+		// The order of keys (for next) grows with the keys: size it too.
+		tb.keys = make([]LValue, 0, hcap)
+		tb.k2i = make(map[LValue]int, hcap)
 	}
 	return tb
 }
@@ -384,4 +387,11 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 	return LNil, LNil
+}
+
+// CreateTable returns a new table with room for acap array items and hcap
+// hashed keys, as LState.CreateTable, without a state: tables may be built
+// on any goroutine and handed to the state's goroutine when complete.
+func CreateTable(acap, hcap int) *LTable {
+	return newLTable(acap, hcap)
 }
