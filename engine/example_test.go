@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/btscript/btscript/engine"
+	lua "github.com/yuin/gopher-lua"
 )
 
 // A Go async function registered with the engine and gathered from Lua: the
@@ -117,4 +119,46 @@ func ExampleEngine_Close() {
 	// Output:
 	// wait.lua:1: script cancelled: engine: closed
 	// true true
+}
+
+// account is a result that builds its own Lua table with the engine's
+// Builder, on the goroutine of the call that returns it.
+type account struct {
+	name    string
+	balance uint64
+}
+
+func (a account) BuildLua(b *engine.Builder) lua.LValue {
+	t := b.Table(0, 2)
+	t.RawSetString("name", lua.LString(a.name))
+	t.RawSetString("balance", b.Uint64(a.balance)) // an exact Int
+	return t
+}
+
+// LuaValue is the same conversion on the engine's goroutine, for callers
+// that convert with ToLua.
+func (a account) LuaValue(L *lua.LState) lua.LValue {
+	t := L.CreateTable(0, 2)
+	t.RawSetString("name", lua.LString(a.name))
+	t.RawSetString("balance", engine.NewInt(L, new(big.Int).SetUint64(a.balance)))
+	return t
+}
+
+// A result that implements LuaBuilder reaches the script as a ready table:
+// the engine builds it where the call returned it, not on the goroutine
+// that runs every coroutine.
+func ExampleLuaBuilder() {
+	e := engine.New(engine.Options{Stdout: os.Stdout})
+	defer e.Close()
+	e.Register("account", func(ctx context.Context, args []any) ([]any, error) {
+		return []any{account{"alice", 1 << 62}}, nil
+	})
+	_, err := e.Eval(context.Background(), `
+		local a = account()
+		print(a.name, a.balance, isint(a.balance))`)
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// alice	4611686018427387904	true
 }
