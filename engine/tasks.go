@@ -112,6 +112,7 @@ func (e *Engine) newThread() *lua.LState {
 // empty and gopher-lua merely marked it dead.
 func (e *Engine) recycle(th *lua.LState) {
 	if len(e.threads) < e.maxThreadPool() {
+		th.Forget() // what it ran and returned is garbage, not the pool's
 		th.Dead = false
 		e.threads = append(e.threads, th)
 	}
