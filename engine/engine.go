@@ -204,6 +204,7 @@ type Engine struct {
 	pcs      map[uintptr]frameKind
 	coroMap  map[coroKey]*userCoro
 	threads  []*lua.LState // idle threads for reuse
+	clean    int           // threads[:clean] have forgotten what they ran (see tidy)
 	spare    *slab         // a finished gather's branch records, for reuse
 	memBase  int64         // heap bytes when the current run began
 	memDirty bool          // the last run left much garbage (see memoryBase)
@@ -262,6 +263,7 @@ func (e *Engine) own(ready chan struct{}) {
 		select {
 		case job := <-e.jobs:
 			job()
+			e.tidy()
 		case <-e.quit:
 			e.state.Close()
 			return
