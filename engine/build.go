@@ -71,10 +71,7 @@ func (b *Builder) Int64(i int64) lua.LValue {
 }
 
 func (b *Builder) newInt() (*lua.LUserData, *big.Int) {
-	c := &intCell{}
-	c.z.SetBits(c.w[:0])
-	c.ud = lua.LUserData{Value: &c.z, Env: b.env, Metatable: b.intMT}
-	return &c.ud, &c.z
+	return newIntCell(b.env, b.intMT)
 }
 
 // build replaces the values of vals that can build themselves with what

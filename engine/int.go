@@ -50,12 +50,17 @@ type intCell struct {
 	w  [2]big.Word
 }
 
-// newIntUD returns a new Int userdata holding zero and its integer, to be
-// set before the userdata is used.
+// newIntUD returns a new Int userdata of L's engine holding zero, and its
+// integer, to be set before the userdata is used.
 func newIntUD(L *lua.LState) (*lua.LUserData, *big.Int) {
+	return newIntCell(L.Env, intMetatable(L))
+}
+
+// newIntCell is newIntUD with the environment and metatable given.
+func newIntCell(env *lua.LTable, mt lua.LValue) (*lua.LUserData, *big.Int) {
 	c := &intCell{}
 	c.z.SetBits(c.w[:0])
-	c.ud = lua.LUserData{Value: &c.z, Env: L.Env, Metatable: intMetatable(L)}
+	c.ud = lua.LUserData{Value: &c.z, Env: env, Metatable: mt}
 	return &c.ud, &c.z
 }
 
