@@ -178,7 +178,8 @@ func (closedError) Is(target error) bool {
 // execute one at a time.
 type Engine struct {
 	opts    Options
-	builder *Builder // see LuaBuilder
+	builder *Builder          // see LuaBuilder
+	hook    func(*lua.LState) // every coroutine's panic function (panicHook)
 
 	jobs      chan func()
 	quit      chan struct{}

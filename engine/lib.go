@@ -19,13 +19,12 @@ import (
 const internalChunk = "<btscript>"
 
 const prelude = `
-local check, setpanic = ...
+local check = ...
 local M = {}
 function M.wrapper(raw)
   return function(...) return check(raw(...)) end
 end
 function M.body(f, ...)
-  setpanic()
   return true, f(...)
 end
 function M.wrap(create, resume, wrapret)
@@ -228,19 +227,14 @@ func (e *Engine) init() {
 
 	// The prelude: wrapper factory, coroutine trampoline, coroutine.wrap.
 	e.check = L.NewFunction(e.checkFn)
-	hook := e.panicHook // one method value, not one per coroutine
-	setPanic := L.NewFunction(func(L *lua.LState) int {
-		L.Panic = hook
-		return 0
-	})
+	e.hook = e.panicHook // one method value, not one per coroutine
 	fn, err := L.Load(strings.NewReader(prelude), internalChunk)
 	if err != nil {
 		panic("engine: prelude: " + err.Error())
 	}
 	L.Push(fn)
 	L.Push(e.check)
-	L.Push(setPanic)
-	L.Call(2, 1)
+	L.Call(1, 1)
 	m := L.Get(-1).(*lua.LTable)
 	L.Pop(1)
 	e.wrapper = m.RawGetString("wrapper").(*lua.LFunction)
@@ -528,6 +522,7 @@ func (e *Engine) openCoroutine(L *lua.LState, wrapFactory *lua.LFunction) {
 		}
 		e.sweepCoros()
 		th, _ := r.L.NewThread()
+		th.Panic = e.hook
 		uc := &userCoro{run: r}
 		uc.body = &co{kind: coUser, fn: f, uc: uc} // th: set by resume
 		uc.top = uc.body

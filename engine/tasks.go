@@ -106,6 +106,7 @@ func (e *Engine) newThread() *lua.LState {
 		return th
 	}
 	th, _ := e.state.NewThread()
+	th.Panic = e.hook // kept by Resume: no call to set it as each coroutine starts
 	return th
 }
 

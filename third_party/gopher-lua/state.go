@@ -1640,6 +1640,7 @@ func (ls *LState) CreateTable(acap, hcap int) *LTable {
 func (ls *LState) NewThread() (*LState, context.CancelFunc) {
 	thread := newLStateIn(ls.Options, ls.G, ls.alloc)
 	thread.Env = ls.Env
+	thread.Panic = panicWithoutTraceback
 	var f context.CancelFunc = nil
 	if ls.ctx != nil {
 		thread.mainLoop = mainLoopWithContext
@@ -2220,7 +2221,6 @@ func (ls *LState) ResumeAppend(buf []LValue, th *LState, fn *LFunction, args ...
 		}
 		cf.NArgs = len(args)
 		th.initCallFrame(cf)
-		th.Panic = panicWithoutTraceback
 	} else {
 		for _, arg := range args {
 			th.Push(arg)
