@@ -3,16 +3,13 @@ package bindings_test
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"io"
-	"strings"
 	"testing"
 
 	"github.com/btscript/btscript/bindings"
 	"github.com/btscript/btscript/chain"
 	"github.com/btscript/btscript/engine"
 	"github.com/btscript/btscript/internal/chaintest"
-	"github.com/btscript/btscript/internal/testdata"
 	"github.com/btscript/btscript/scale"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -125,25 +122,7 @@ return tostring(sum)`
 // get_neurons_lite answer (1024 neurons), already decoded: the part of a
 // runtime-API read that runs on the engine's goroutine.
 func BenchmarkNeuronsLiteToLua(b *testing.B) {
-	md, err := scale.Parse(testdata.Hex(b, testdata.MetadataV15))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var hexRaw string
-	json.Unmarshal(testdata.Recorded(b).Result(b, "metagraph", "state_call",
-		`["NeuronInfoRuntimeApi_get_neurons_lite", "0100", "0xdb13c066e2c63969f140164fb3bfe7a0aaa7b71407fc0fe525d68e57329ef9d0"]`), &hexRaw)
-	raw, err := hex.DecodeString(strings.TrimPrefix(hexRaw, "0x"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	me, err := md.MethodByRPCName("NeuronInfoRuntimeApi_get_neurons_lite")
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := md.Decode(me.Output, raw)
-	if err != nil {
-		b.Fatal(err)
-	}
+	v := recordedAnswer(b, "NeuronInfoRuntimeApi_get_neurons_lite")
 	e := engine.New(engine.Options{Stdout: io.Discard})
 	defer e.Close()
 	b.ReportAllocs()

@@ -14,6 +14,32 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// recordedAnswer decodes the recorded finney answer of a runtime-API
+// method (test metagraph, netuid 1) with the V15 metadata.
+func recordedAnswer(tb testing.TB, method string) scale.Value {
+	tb.Helper()
+	md, err := scale.Parse(testdata.Hex(tb, testdata.MetadataV15))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var s string
+	json.Unmarshal(testdata.Recorded(tb).Result(tb, "metagraph", "state_call",
+		`["`+method+`", "0100", "0xdb13c066e2c63969f140164fb3bfe7a0aaa7b71407fc0fe525d68e57329ef9d0"]`), &s)
+	raw, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	me, err := md.MethodByRPCName(method)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v, err := md.Decode(me.Output, raw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
 // lazyValue converts a chain value on the engine's goroutine only.
 type lazyValue struct{ v scale.Value }
 
@@ -24,31 +50,9 @@ func (l lazyValue) LuaValue(L *lua.LState) lua.LValue { return bindings.ToLua(L,
 // marks, Ints and strings — for the recorded finney get_neurons_lite and
 // get_subnet_state answers.
 func TestBuiltValuesMatch(t *testing.T) {
-	md, err := scale.Parse(testdata.Hex(t, testdata.MetadataV15))
-	if err != nil {
-		t.Fatal(err)
-	}
-	decode := func(method string) scale.Value {
-		var s string
-		json.Unmarshal(testdata.Recorded(t).Result(t, "metagraph", "state_call",
-			`["`+method+`", "0100", "0xdb13c066e2c63969f140164fb3bfe7a0aaa7b71407fc0fe525d68e57329ef9d0"]`), &s)
-		raw, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		me, err := md.MethodByRPCName(method)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := md.Decode(me.Output, raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	en := newEngine(t, chain.New(nil, chain.Options{}), bindings.Options{})
 	for _, method := range []string{"NeuronInfoRuntimeApi_get_neurons_lite", "SubnetInfoRuntimeApi_get_subnet_state"} {
-		v := decode(method)
+		v := recordedAnswer(t, method)
 		en.e.Register("built", func(ctx context.Context, args []any) ([]any, error) { return []any{bindings.Value{V: v}}, nil })
 		en.e.Register("lazy", func(ctx context.Context, args []any) ([]any, error) { return []any{lazyValue{v}}, nil })
 		res, err := en.e.Eval(context.Background(), `
