@@ -588,13 +588,8 @@ func writeFileAtomic(path string, b []byte) {
 	}
 }
 
-// decodeHexBytes is decodeHex of a view of an answer's text.
-func decodeHexBytes(s []byte) ([]byte, error) {
-	return decodeHexInto(nil, s)
-}
-
-// decodeHexInto is decodeHexBytes into dst when it is exactly the size of
-// the value, into new memory otherwise.
+// decodeHexInto is decodeHex of a view of an answer's text, into dst when
+// it is exactly the size of the value, into new memory otherwise.
 func decodeHexInto(dst, s []byte) ([]byte, error) {
 	if len(s) >= 2 && s[0] == '0' && s[1] == 'x' {
 		s = s[2:]
