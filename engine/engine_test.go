@@ -1052,3 +1052,21 @@ func TestResultsOutliveLaterResumes(t *testing.T) {
 		t.Fatalf("got %s, want %s", got, want)
 	}
 }
+
+// TestTableConstructors: only a positional last field of a table
+// constructor takes all the values of a call; a keyed one sets its key.
+func TestTableConstructors(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	const two = `local function two() return 1, 2 end `
+	for _, c := range []struct{ code, want string }{
+		{two + `local t = {10, n = two()} return #t, t.n, t[2]`, "[1 1 <nil>]"},
+		{two + `local t = {10, 20, n = select("#", 1, 2, 3)} return #t, t.n, t[3]`, "[2 3 <nil>]"},
+		{two + `local t = {10, two()} return #t, t[2], t[3]`, "[3 1 2]"},
+		{two + `local t = {two(), 10} return #t, t[1], t[2]`, "[2 1 10]"},
+		{two + `local t = {n = two(), 10, two()} return #t, t.n, t[1], t[3]`, "[3 1 10 2]"},
+	} {
+		if got := fmt.Sprint(eval(t, e, c.code)); got != c.want {
+			t.Errorf("%s: got %s, want %s", c.code, got, c.want)
+		}
+	}
+}

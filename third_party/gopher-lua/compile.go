@@ -1395,7 +1395,9 @@ func compileTableExpr(context *funcContext, reg int, ex *ast.TableExpr, ec *expc
 			}
 			c := (arraycount-1)/FieldsPerFlush + 1
 			b := num
-			if islast && isVarArgReturnExpr(field.Value) {
+			if lastvararg {
+				// Only a positional last field gives all its values: a
+				// keyed one (k = f()) sets its key and adds none.
 				b = 0
 			}
 			line := field.Value
