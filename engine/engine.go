@@ -207,6 +207,7 @@ type Engine struct {
 	threads  []*lua.LState // idle threads for reuse
 	clean    int           // threads[:clean] have forgotten what they ran (see tidy)
 	spare    *slab         // a finished gather's branch records, for reuse
+	fnbuf    []lua.LValue  // a gather's functions, while it starts (see listFunctions)
 	memBase  int64         // heap bytes when the current run began
 	memDirty bool          // the last run left much garbage (see memoryBase)
 	ready    []readyItem   // the ready queue's array, kept between runs

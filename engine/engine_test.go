@@ -1053,6 +1053,48 @@ func TestResultsOutliveLaterResumes(t *testing.T) {
 	}
 }
 
+// TestGatherTableForms: a table of functions keyed 1..n and nothing else
+// is gathered into a list without a key per branch; any other table keeps
+// its keys, and a field that is not a function is named.
+func TestGatherTableForms(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	const fs = `local function f(x) return function() return echo(x) end end `
+	for _, c := range []struct{ name, code, want string }{
+		{"list", fs + `local r = gather{f(1), f(2), f(3)} return #r, r[1], r[2], r[3]`, "[3 1 2 3]"},
+		{"list and a name", fs + `local r = gather{f(1), f(2), n = f(3)} return #r, r[1], r[2], r.n`, "[2 1 2 3]"},
+		{"list with a hole", fs + `local r = gather{[1] = f(1), [3] = f(3)} return r[1], r[2], r[3]`, "[1 <nil> 3]"},
+		{"list of one", fs + `local r = gather{f("a")} return #r, r[1]`, "[1 a]"},
+		{"empty", `return #gather{}`, "[0]"},
+	} {
+		if got := fmt.Sprint(eval(t, e, c.code)); got != c.want {
+			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
+		}
+	}
+	for _, c := range []struct{ name, code, want string }{
+		{"not a function in a list", `gather{function() end, 5, function() end}`, "gather: field 2 is not a function (got number)"},
+		{"not a function after a list", `gather{function() end, x = 5}`, "gather: field 'x' is not a function (got number)"},
+		{"failed branch of a list", `gather{function() end, function() error("no", 0) end}`, "gather: branch 2 failed: no"},
+	} {
+		_, err := e.Eval(context.Background(), c.code)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
+		}
+	}
+	// The functions of a list are held only while the gather starts.
+	e.Do(func(*lua.LState) error {
+		for i, f := range e.fnbuf[:cap(e.fnbuf)] {
+			if f != nil {
+				t.Errorf("the engine still holds function %d of a finished gather", i+1)
+				break
+			}
+		}
+		if cap(e.fnbuf) < 3 {
+			t.Errorf("no list was gathered through the scratch (cap %d)", cap(e.fnbuf))
+		}
+		return nil
+	})
+}
+
 // TestTableConstructors: only a positional last field of a table
 // constructor takes all the values of a call; a keyed one sets its key.
 func TestTableConstructors(t *testing.T) {

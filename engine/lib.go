@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 	"weak"
@@ -449,19 +450,24 @@ func firstArg(args []any) any {
 // finish or one fails.
 func (r *run) gather(L *lua.LState) int {
 	var fns, keys []lua.LValue
-	list := false
+	form := gatherArgs
 	if tbl, ok := L.Get(1).(*lua.LTable); ok && L.GetTop() == 1 {
-		keys, list = sortedKeys(tbl)
-		fns = make([]lua.LValue, 0, len(keys))
-		for _, k := range keys {
-			f := tbl.RawGet(k)
-			if _, ok := f.(*lua.LFunction); !ok {
-				raise(L, "gather: field %s is not a function (got %s)", quoteKey(k), f.Type().String())
+		form = gatherList
+		if fns = r.e.listFunctions(tbl); fns != nil {
+			defer clear(fns) // the engine's scratch: hold no functions after
+		} else {
+			var list bool
+			if keys, list = sortedKeys(tbl); !list {
+				form = gatherKeys
 			}
-			fns = append(fns, f)
-		}
-		if keys == nil {
-			keys = []lua.LValue{}
+			fns = make([]lua.LValue, 0, len(keys))
+			for _, k := range keys {
+				f := tbl.RawGet(k)
+				if _, ok := f.(*lua.LFunction); !ok {
+					raise(L, "gather: field %s is not a function (got %s)", quoteKey(k), f.Type().String())
+				}
+				fns = append(fns, f)
+			}
 		}
 	} else {
 		fns = make([]lua.LValue, 0, L.GetTop())
@@ -475,7 +481,7 @@ func (r *run) gather(L *lua.LState) int {
 	}
 	if len(fns) == 0 {
 		L.Push(lua.LNumber(stOK))
-		if keys != nil {
+		if form != gatherArgs {
 			L.Push(L.NewTable())
 			return 2
 		}
@@ -485,7 +491,7 @@ func (r *run) gather(L *lua.LState) int {
 	ctx, cancel := context.WithCancelCause(withHeadPin(scopeOf(r.current), r, r.e.opts.Pinner))
 	parent := r.curTask
 	slab := r.e.takeSlab(len(fns))
-	g := &group{parent: parent, keys: keys, list: list, results: slab.results, branches: slab.branches,
+	g := &group{parent: parent, form: form, keys: keys, results: slab.results, branches: slab.branches,
 		remaining: len(fns), cancel: cancel, slab: slab}
 	for i, f := range fns {
 		// The slab is zeroed: set only the fields that are not.
@@ -498,6 +504,32 @@ func (r *run) gather(L *lua.LState) int {
 	}
 	parent.waiting = g
 	return L.Yield(r.e.marker)
+}
+
+// listFunctions returns the functions of t when t is a list of functions
+// and nothing else — keys 1..n, the common form of a large gather — or
+// nil. It neither makes nor sorts a key per branch, and returns them in
+// the engine's scratch slice, which the caller clears when done.
+func (e *Engine) listFunctions(t *lua.LTable) []lua.LValue {
+	n := t.Len()
+	if n == 0 {
+		return nil
+	}
+	fns := slices.Grow(e.fnbuf[:0], n)[:n]
+	e.fnbuf = fns[:0]
+	for i := range fns {
+		f := t.RawGetInt(i + 1)
+		if _, ok := f.(*lua.LFunction); !ok {
+			clear(fns[:i])
+			return nil
+		}
+		fns[i] = f
+	}
+	if k, _ := t.Next(lua.LNumber(n)); k != lua.LNil {
+		clear(fns)
+		return nil
+	}
+	return fns
 }
 
 // openCoroutine installs the yield-transparent coroutine library.

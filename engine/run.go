@@ -73,17 +73,27 @@ type task struct {
 	done, dead bool
 	ok         bool
 	vals       []lua.LValue
+	first      [1]lua.LValue // a gather branch's vals (see step)
 	err        lua.LValue
 	trace      string
 	handle     *lua.LUserData
 }
 
+// gatherForm is how a gather was called, and so how it returns.
+type gatherForm uint8
+
+const (
+	gatherArgs gatherForm = iota // gather(f1, f2, ...): the results, in order
+	gatherList                   // gather({f1, f2, ...}): a list of the results
+	gatherKeys                   // gather({k = f, ...}): a table with the same keys
+)
+
 // group is one gather in progress.
 type group struct {
 	parent    *task
 	branches  []*task
-	keys      []lua.LValue // nil for the positional form
-	list      bool         // keys are 1..n: the results make a list
+	form      gatherForm
+	keys      []lua.LValue // the table's keys, sorted, for gatherKeys
 	results   []lua.LValue
 	remaining int
 	finished  bool
@@ -496,7 +506,16 @@ func (r *run) step(item readyItem) {
 		default:
 			r.e.recycle(c.th)
 		}
-		if len(vals) > 0 {
+		switch {
+		case c.kind == coTask && t.group != nil:
+			// Its gather keeps a branch's first result only: in the
+			// branch's record, not a copy of them all.
+			if len(vals) > 1 {
+				vals = append(t.first[:0], vals[1])
+			} else {
+				vals = nil
+			}
+		case len(vals) > 0:
 			vals = slices.Clone(vals[1:]) // vals is r.resbuf, reused
 		}
 		r.finishCo(t, c, true, vals, nil, "")

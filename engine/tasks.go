@@ -282,7 +282,7 @@ func (r *run) branchDone(b *task) {
 		g.finished = true
 		r.recycleBranches(g)
 		label := fmt.Sprintf("branch %d", b.index+1)
-		if g.keys != nil {
+		if g.form == gatherKeys {
 			label = "branch " + quoteKey(g.keys[b.index])
 		}
 		msg := fmt.Sprintf("gather: %s failed: %s", label, r.e.errorText(b.err))
@@ -305,12 +305,12 @@ func (r *run) branchDone(b *task) {
 	g.cancel(nil)
 	r.recycleBranches(g)
 	p.waiting = nil
-	if g.keys == nil {
+	if g.form == gatherArgs {
 		r.enqueue(p, append([]lua.LValue{lua.LNumber(stOK)}, g.results...), "")
 	} else {
 		var tbl *lua.LTable
-		if g.list {
-			tbl = r.L.CreateTable(len(g.keys), 0)
+		if g.form == gatherList {
+			tbl = r.L.CreateTable(len(g.results), 0)
 			for i, v := range g.results {
 				tbl.RawSetInt(i+1, v)
 			}
