@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1111,4 +1113,47 @@ func TestTableConstructors(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", c.code, got, c.want)
 		}
 	}
+}
+
+// TestModulo: % of two integers takes the integer remainder, and gives what
+// the float formula gives (the result has the divisor's sign), for every
+// pair of integers, fractions, zeros, infinities and NaN.
+func TestModulo(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	vals := []float64{0, 1, -1, 2, -2, 3, -3, 7, -7, 1000, -1000, 12345, -12345, 1 << 52, -(1 << 52),
+		1<<53 - 1, 1 << 53, 1 << 60, 0.5, -0.5, 2.5, math.Inf(1), math.Inf(-1), math.NaN()}
+	var sb strings.Builder
+	sb.WriteString("local v = {")
+	for _, v := range vals {
+		fmt.Fprintf(&sb, "%s, ", luaNumber(v))
+	}
+	sb.WriteString("} local out = {} for i = 1, #v do for j = 1, #v do out[#out + 1] = v[i] % v[j] end end return unpack(out)")
+	res, err := e.Eval(context.Background(), sb.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range vals {
+		for j, b := range vals {
+			want := math.Mod(a, b)
+			if b > 0 && want < 0 || b < 0 && want > 0 {
+				want += b
+			}
+			got := float64(res.Values[i*len(vals)+j].(lua.LNumber))
+			if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Errorf("%v %% %v = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+func luaNumber(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "0/0"
+	case math.IsInf(f, 1):
+		return "1/0"
+	case math.IsInf(f, -1):
+		return "-1/0"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }

@@ -49,6 +49,19 @@ func newLTable(acap int, hcap int) *LTable {
 	return tb
 }
 
+// appendItem appends v to a table's array part, doubling it when full as
+// Lua does: append grows a large slice by a quarter, so a list built item
+// by item was copied (and its pointers written again) about four times
+// over instead of once.
+func appendItem(a []LValue, v LValue) []LValue {
+	if n := len(a); n == cap(a) && n >= 256 {
+		b := make([]LValue, n, 2*n)
+		copy(b, a)
+		a = b
+	}
+	return append(a, v)
+}
+
 // Len returns length of this LTable without using __len.
 func (tb *LTable) Len() int {
 	if tb.array == nil {
@@ -74,7 +87,7 @@ func (tb *LTable) Append(value LValue) {
 		tb.array = make([]LValue, 0, defaultArrayCap)
 	}
 	if len(tb.array) == 0 || tb.array[len(tb.array)-1] != LNil {
-		tb.array = append(tb.array, value)
+		tb.array = appendItem(tb.array, value)
 	} else {
 		i := len(tb.array) - 2
 		for ; i >= 0; i-- {
@@ -100,7 +113,7 @@ func (tb *LTable) Insert(i int, value LValue) {
 		return
 	}
 	i -= 1
-	tb.array = append(tb.array, LNil)
+	tb.array = appendItem(tb.array, LNil)
 	copy(tb.array[i+1:], tb.array[i:])
 	tb.array[i] = value
 }
@@ -158,12 +171,12 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 			alen := len(tb.array)
 			switch {
 			case index == alen:
-				tb.array = append(tb.array, value)
+				tb.array = appendItem(tb.array, value)
 			case index > alen:
 				for i := 0; i < (index - alen); i++ {
-					tb.array = append(tb.array, LNil)
+					tb.array = appendItem(tb.array, LNil)
 				}
-				tb.array = append(tb.array, value)
+				tb.array = appendItem(tb.array, value)
 			case index < alen:
 				tb.array[index] = value
 			}
@@ -190,12 +203,12 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 	alen := len(tb.array)
 	switch {
 	case index == alen:
-		tb.array = append(tb.array, value)
+		tb.array = appendItem(tb.array, value)
 	case index > alen:
 		for i := 0; i < (index - alen); i++ {
-			tb.array = append(tb.array, LNil)
+			tb.array = appendItem(tb.array, LNil)
 		}
-		tb.array = append(tb.array, value)
+		tb.array = appendItem(tb.array, value)
 	case index < alen:
 		tb.array[index] = value
 	}

@@ -2274,6 +2274,16 @@ func opArith(L *LState, inst uint32, baseframe *callFrame) int { //OP_ADD, OP_SU
 func luaModulo(lhs, rhs LNumber) LNumber {
 	flhs := float64(lhs)
 	frhs := float64(rhs)
+	// Integers (the common case, i % n in a loop) take the integer
+	// remainder, several times faster than math.Mod and the same value.
+	if l, r := int64(flhs), int64(frhs); float64(l) == flhs && float64(r) == frhs && r != 0 &&
+		l > -1<<53 && l < 1<<53 && r > -1<<53 && r < 1<<53 {
+		m := l % r
+		if m != 0 && (m < 0) != (r < 0) {
+			m += r
+		}
+		return LNumber(m)
+	}
 	v := math.Mod(flhs, frhs)
 	if frhs > 0 && v < 0 || frhs < 0 && v > 0 {
 		v += frhs
