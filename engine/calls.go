@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -74,7 +75,12 @@ func (r *run) beginCall(L *lua.LState, nret int) ([]any, *task, context.Context)
 	n := L.GetTop()
 	args := make([]any, n)
 	for i := 1; i <= n; i++ {
-		args[i-1] = ToGo(L.Get(i))
+		v := L.Get(i)
+		if s, ok := v.(lua.LString); ok {
+			args[i-1] = r.strs.box(string(s))
+		} else {
+			args[i-1] = ToGo(v)
+		}
 	}
 	t := r.curTask
 	t.nret = nret
@@ -317,4 +323,27 @@ func (e *Engine) checkFn(L *lua.LState) int {
 	}
 	L.RaiseError("engine: bad status")
 	return 0
+}
+
+// stringBoxes keeps the last strings passed to async calls as Go values:
+// making a string a Go interface value allocates, and a gather's calls pass
+// the same few strings (a pallet and an item) a hundred thousand times. A
+// string is the same one when its bytes are at the same place, as a
+// constant of the script's code is.
+type stringBoxes struct {
+	s    [2]string
+	v    [2]any
+	next int
+}
+
+func (b *stringBoxes) box(s string) any {
+	for i := range b.s {
+		if len(b.s[i]) == len(s) && unsafe.StringData(b.s[i]) == unsafe.StringData(s) && b.v[i] != nil {
+			return b.v[i]
+		}
+	}
+	i := b.next
+	b.next ^= 1
+	b.s[i], b.v[i] = s, s
+	return b.v[i]
 }

@@ -1115,6 +1115,24 @@ func TestTableConstructors(t *testing.T) {
 	}
 }
 
+// TestStringBoxes: the strings passed to async calls are boxed once while
+// they repeat (a gather's pallet and item), and each call still gets its
+// own string's value.
+func TestStringBoxes(t *testing.T) {
+	var b stringBoxes
+	pallet, item := "SubtensorModule", strings.Repeat("Tempo", 2)
+	b.box(pallet)
+	b.box(item)
+	if n := testing.AllocsPerRun(100, func() { b.box(pallet); b.box(item) }); n != 0 {
+		t.Errorf("%v allocations a call passing the same two strings, want 0", n)
+	}
+	for i, s := range []string{pallet, "", item, strings.Clone(pallet), "x", "", pallet[:6], pallet} {
+		if got := b.box(s); got != s {
+			t.Errorf("string %d: boxed %q, want %q", i, got, s)
+		}
+	}
+}
+
 // TestModulo: % of two integers takes the integer remainder, and gives what
 // the float formula gives (the result has the divisor's sign), for every
 // pair of integers, fractions, zeros, infinities and NaN.

@@ -132,6 +132,7 @@ type run struct {
 	head        int
 	argbuf      []lua.LValue // resume arguments, reused
 	resbuf      []lua.LValue // what a resumed thread yields or returns, reused
+	strs        stringBoxes  // strings passed to async calls (see beginCall)
 	outstanding int
 	settling    atomic.Int32 // pins telling their calls, off this goroutine
 	started     bool         // coroutines ran, not for call results, since onWait
