@@ -103,7 +103,8 @@ func entryKey(e *scale.StorageEntry, keys []any) (string, error) {
 	if len(keys) != len(e.Hashers) {
 		return "", fmt.Errorf("takes %d keys, got %d", len(e.Hashers), len(keys))
 	}
-	key, err := e.Key(keys...)
+	var buf [160]byte // most keys: the key is only read by hexKey
+	key, err := e.AppendKey(buf[:0], keys...)
 	if err != nil {
 		return "", err
 	}

@@ -25,6 +25,12 @@ func (e *StorageEntry) Prefix32() []byte {
 // hasher_i(encode(arg_i)). With fewer args than keys it returns the prefix
 // shared by all keys starting with those args, for state_getKeysPaged.
 func (e *StorageEntry) Key(args ...any) ([]byte, error) {
+	return e.AppendKey(make([]byte, 0, 32+len(args)*48), args...)
+}
+
+// AppendKey is Key appending the key to dst: a caller making many keys
+// can build each in the same buffer.
+func (e *StorageEntry) AppendKey(dst []byte, args ...any) ([]byte, error) {
 	if len(args) > len(e.Hashers) {
 		if len(e.Hashers) == 0 {
 			return nil, fmt.Errorf("storage %s is a plain value and takes no keys, got %d", e.FullName(), len(args))
@@ -34,7 +40,7 @@ func (e *StorageEntry) Key(args ...any) ([]byte, error) {
 	if len(e.KeyTypes) != len(e.Hashers) {
 		return nil, fmt.Errorf("storage %s: key type %s does not split into %d keys", e.FullName(), e.md.TypeName(e.KeyType), len(e.Hashers))
 	}
-	key := make([]byte, 0, 32+len(args)*48)
+	key := dst
 	if e.prefix != nil {
 		key = append(key, e.prefix...)
 	} else {

@@ -77,6 +77,14 @@ func TestStorageKeys(t *testing.T) {
 		if !bytes.HasPrefix(full, prefix) || len(prefix) != 34 || len(full) != 34+16+32 {
 			t.Fatalf("Uids keys %x / %x", prefix, full)
 		}
+		// AppendKey appends to what the buffer holds, leaving it be.
+		buf := append(make([]byte, 0, 8), "head"...)
+		if got, err := uids.AppendKey(buf, uint16(1), aliceSS58); err != nil || string(got[:4]) != "head" || !bytes.Equal(got[4:], full) {
+			t.Fatalf("AppendKey: %x, %v; want head and %x", got, err, full)
+		}
+		if got, err := uids.AppendKey(nil, uint16(1), aliceSS58); err != nil || !bytes.Equal(got, full) {
+			t.Fatalf("AppendKey to nil: %x, %v", got, err)
+		}
 		ks, err := uids.DecodeKey(full)
 		if err != nil || ks[0].String() != "1" || ks[1].String() != aliceSS58 {
 			t.Fatalf("Uids DecodeKey %v %v", ks, err)
