@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -250,6 +251,26 @@ func benchLuaAlone(b *testing.B) {
 				b.Fatal(st, err)
 			}
 			th.Dead = false // reused, as the engine reuses its threads
+		}
+	}
+}
+
+// BenchmarkIntSum sums 100,000 Ints with + in a loop over ipairs, as a
+// script sums the values of a gather of chain reads.
+func BenchmarkIntSum(b *testing.B) {
+	e := New(Options{Stdout: &bytes.Buffer{}})
+	defer e.Close()
+	if _, err := e.Eval(context.Background(), `ints = {} for i = 1, 100000 do ints[i] = int(100 + i % 1000) end`); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := e.Eval(context.Background(), `local s = 0 for _, v in ipairs(ints) do s = s + v end return s`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := fmt.Sprint(res.Go()[0]); got != "59950000" {
+			b.Fatalf("sum %s", got)
 		}
 	}
 }

@@ -180,6 +180,8 @@ type Engine struct {
 	opts    Options
 	builder *Builder          // see LuaBuilder
 	hook    func(*lua.LState) // every coroutine's panic function (panicHook)
+	intAdd  lua.LValue        // the Int metatable's own __add and __sub (see arith)
+	intSub  lua.LValue
 
 	jobs      chan func()
 	quit      chan struct{}

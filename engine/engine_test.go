@@ -1175,3 +1175,45 @@ func luaNumber(f float64) string {
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
+
+// TestIntAddSub: + and - of Ints, done without calling the metamethods,
+// give what the metamethods give — values, errors, the size limit — and a
+// script that replaces __add or __sub gets its own.
+func TestIntAddSub(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	for _, c := range []struct{ code, want string }{
+		{`return tostring(int(2)^64 + 1), tostring(1 + int(2)^64), tostring(int(2)^64 + int(2)^64)`, "[18446744073709551617 18446744073709551617 36893488147419103232]"},
+		{`return tostring(int(5) - 7), tostring(7 - int(5)), tostring(int(-3) - int(-3)), type(int(1) - 1)`, "[-2 2 0 userdata]"},
+		{`local s = 0 for i = 1, 1000 do s = s + int(i) end return tostring(s)`, "[500500]"},
+		{`return tostring(int(1) + 9007199254740992), tostring(int(0) - 9007199254740992)`, "[9007199254740993 -9007199254740992]"},
+		// 2^1048575 has 1,048,576 bits, the limit; the sum of two is one more.
+		{`local x = int(2)^4096 for i = 1, 7 do x = x * x end local y = x * (x / 2) return isint(y), y - y == int(0)`, "[true true]"},
+	} {
+		if got := fmt.Sprint(eval(t, e, c.code)); got != c.want {
+			t.Errorf("%s: got %s, want %s", c.code, got, c.want)
+		}
+	}
+	for _, c := range []struct{ code, want string }{
+		{`local x = int(2)^4096 for i = 1, 7 do x = x * x end local y = x * (x / 2) return y + y`, "exact integer too large: 1048577 bits, the limit is 1048576"},
+		{`local x = int(2)^4096 for i = 1, 7 do x = x * x end local y = x * (x / 2) return -y - y`, "exact integer too large: 1048577 bits, the limit is 1048576"},
+		{`return int(1) + 0.5`, "cannot mix non-integer number 0.5 with exact integer"},
+		{`return 2^60 - int(1)`, "cannot mix number 1152921504606846976 with exact integer"},
+		{`return int(1) + {}`, "attempt to perform arithmetic on table and exact integer"},
+		{`return int(1) + "2"`, "attempt to perform arithmetic on string and exact integer"},
+	} {
+		if _, err := e.Eval(context.Background(), c.code); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.code, err, c.want)
+		}
+	}
+	// The script's own metamethods win.
+	got := eval(t, e, `local mt = getmetatable(int(1))
+		local add, sub = mt.__add, mt.__sub
+		mt.__add = function(a, b) return "added" end
+		mt.__sub = function(a, b) return "subtracted" end
+		local r = {int(1) + 1, 1 - int(1)}
+		mt.__add, mt.__sub = add, sub
+		return r[1], r[2], tostring(int(1) + 1)`)
+	if fmt.Sprint(got) != "[added subtracted 2]" {
+		t.Errorf("with the script's metamethods: %v", got)
+	}
+}

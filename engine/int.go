@@ -211,6 +211,62 @@ func intArith(op func(z, a, b *big.Int) *big.Int) lua.LGFunction {
 	}
 }
 
+// arith adds and subtracts Ints without calling their metamethods (see
+// lua.Global.Arith): a sum of chain integers makes an Int per addition,
+// and the call of __add cost more than the addition. It leaves to the
+// metamethods every other operation and operand, a result too large (the
+// metamethod raises), and an Int metatable whose __add or __sub the
+// script replaced.
+func (e *Engine) arith(L *lua.LState, op int, a, b lua.LValue) (lua.LValue, bool) {
+	var event string
+	var fn lua.LValue
+	switch op {
+	case lua.OP_ADD:
+		event, fn = "__add", e.intAdd
+	case lua.OP_SUB:
+		event, fn = "__sub", e.intSub
+	default:
+		return nil, false
+	}
+	var xa, xb big.Int // a number's value, when one is
+	x, y := fastOperand(a, &xa), fastOperand(b, &xb)
+	if x == nil || y == nil || x == &xa && y == &xb {
+		return nil, false
+	}
+	mt := intMetatable(L)
+	if t, ok := mt.(*lua.LTable); !ok || t.RawGetString(event) != fn {
+		return nil, false
+	}
+	ud, z := newIntCell(L.Env, mt)
+	if op == lua.OP_ADD {
+		z.Add(x, y)
+	} else {
+		z.Sub(x, y)
+	}
+	if z.BitLen() > MaxIntBits {
+		return nil, false
+	}
+	return ud, true
+}
+
+// fastOperand is operand for arith: an Int's integer, a number that is an
+// exact integer set in tmp, or nil for anything else (the metamethod then
+// raises what operand raises).
+func fastOperand(v lua.LValue, tmp *big.Int) *big.Int {
+	switch x := v.(type) {
+	case *lua.LUserData:
+		if isIntUD(x) {
+			return x.Value.(*big.Int)
+		}
+	case lua.LNumber:
+		f := float64(x)
+		if f == math.Trunc(f) && math.Abs(f) <= maxExact {
+			return tmp.SetInt64(int64(f))
+		}
+	}
+	return nil
+}
+
 // checkBits raises the too-large error for a result of at least n bits,
 // before it is computed.
 func checkBits(L *lua.LState, op string, n int64) {
@@ -241,6 +297,8 @@ func (e *Engine) openInt(L *lua.LState) {
 	set := func(name string, fn lua.LGFunction) { mt.RawSetString(name, L.NewFunction(fn)) }
 	set("__add", intArith((*big.Int).Add))
 	set("__sub", intArith((*big.Int).Sub))
+	e.intAdd, e.intSub = mt.RawGetString("__add"), mt.RawGetString("__sub")
+	L.G.Arith = e.arith
 	set("__mul", func(L *lua.LState) int {
 		a, b := operand(L, L.Get(1)), operand(L, L.Get(2))
 		checkBits(L, "product", int64(a.BitLen())+int64(b.BitLen())-1)

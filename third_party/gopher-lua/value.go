@@ -171,6 +171,13 @@ type Global struct {
 	Registry      *LTable
 	Global        *LTable
 
+	// Arith, when set, is asked first for arithmetic (opcode OP_ADD to
+	// OP_POW) that is not between two numbers, before the metamethods: a
+	// host can do the arithmetic of its own userdata without a Lua call.
+	// It returns false to leave the operation to the metamethods, which
+	// it must do whenever they would not give the same result.
+	Arith func(L *LState, opcode int, lhs, rhs LValue) (LValue, bool)
+
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32

@@ -2313,6 +2313,11 @@ func numberArith(L *LState, opcode int, lhs, rhs LNumber) LNumber {
 }
 
 func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
+	if f := L.G.Arith; f != nil {
+		if v, ok := f(L, opcode, lhs, rhs); ok {
+			return v
+		}
+	}
 	event := ""
 	switch opcode {
 	case OP_ADD:
