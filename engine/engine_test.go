@@ -1217,3 +1217,47 @@ func TestIntAddSub(t *testing.T) {
 		t.Errorf("with the script's metamethods: %v", got)
 	}
 }
+
+// TestIpairs: a for loop over ipairs, stepped without calling the
+// iterator, gives what the iterator gives.
+func TestIpairs(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	const seq = `local function seq(...) local o = {} for i, v in ... do o[#o + 1] = tostring(i) .. "=" .. tostring(v) end return table.concat(o, " ") end `
+	for _, c := range []struct{ code, want string }{
+		{seq + `return seq(ipairs({"a", "b", "c"}))`, "[1=a 2=b 3=c]"},
+		{seq + `return seq(ipairs({"a", nil, "c"}))`, "[1=a]"},
+		{seq + `local t = {} t[3] = "c" t[2] = "b" t[1] = "a" return seq(ipairs(t))`, "[1=a 2=b 3=c]"},
+		{seq + `return seq(ipairs(setmetatable({}, {__index = function(_, i) return i end})))`, "[]"},
+		{seq + `return seq(ipairs({}))`, "[]"},
+		{seq + `local f = ipairs({}) return seq(f, {"a", "b", "c"}, 1.5)`, "[2=b 3=c]"},
+		{`local o = {} for i in ipairs({"a", "b"}) do o[#o + 1] = i end return table.concat(o, ",")`, "[1,2]"},
+		{`local o = {} for i, v, x in ipairs({"a", "b"}) do o[#o + 1] = tostring(x) end return table.concat(o, ",")`, "[nil,nil]"},
+		{`local t = {1} local n = 0 for i, v in ipairs(t) do n = n + 1 if i < 5 then t[i + 1] = i + 1 end end return n`, "[5]"},
+		{`local s = 0 for _, v in ipairs({int(2)^64, 1}) do s = s + v end return tostring(s)`, "[18446744073709551617]"},
+	} {
+		if got := fmt.Sprint(eval(t, e, c.code)); got != c.want {
+			t.Errorf("%s: got %s, want %s", c.code, got, c.want)
+		}
+	}
+	_, err := e.Eval(context.Background(), `local f = ipairs({}) for i, v in f, "x", 0 do end`)
+	if err == nil || !strings.Contains(err.Error(), "bad argument #1") {
+		t.Errorf("ipairs's iterator over a string: %v", err)
+	}
+}
+
+// TestGenericFor: the expressions of a generic for fill generator, state
+// and control whatever the number of names (a table constructor's items
+// once stayed in the control register).
+func TestGenericFor(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	for _, c := range []struct{ code, want string }{
+		{`local n = 0 for k, v in next, {"a", "b"} do n = n + 1 end return n`, "[2]"},
+		{`local n = 0 for k in next, {"a", "b", "c"} do n = n + 1 end return n`, "[3]"},
+		{`local o = {} for a, b, c, d in ipairs({"x"}) do o = {a, b, tostring(c), tostring(d)} end return unpack(o)`, "[1 x nil nil]"},
+		{`local n, seen = 0, false for k in next, {"a"}, nil, (function() seen = true end)() do n = n + 1 end return n, seen`, "[1 true]"},
+	} {
+		if got := fmt.Sprint(eval(t, e, c.code)); got != c.want {
+			t.Errorf("%s: got %s, want %s", c.code, got, c.want)
+		}
+	}
+}

@@ -1101,7 +1101,10 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	context.RegisterLocalVar("(for state)")
 	context.RegisterLocalVar("(for control)")
 
-	compileRegAssignment(context, stmt.Names, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
+	// The expressions fill the three registers of generator, state and
+	// control, whatever the number of names: with two names and two
+	// expressions the control register was left holding what was there.
+	compileRegAssignment(context, make([]string, 3), stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
 
 	code.AddASbx(OP_JMP, 0, fllabel, sline(stmt))
 

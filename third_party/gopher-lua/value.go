@@ -178,6 +178,7 @@ type Global struct {
 	// it must do whenever they would not give the same result.
 	Arith func(L *LState, opcode int, lhs, rhs LValue) (LValue, bool)
 
+	ipairsIter *LFunction // what ipairs returns to iterate (see ipairsStep)
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32

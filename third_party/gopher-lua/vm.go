@@ -1936,6 +1936,9 @@ func init() {
 			RA := lbase + A
 			C := int(inst>>9) & 0x1ff //GETC
 			nret := C
+			if ipairsStep(L, reg, cf, RA, nret) {
+				return 0
+			}
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
 			{
@@ -2481,4 +2484,41 @@ func objectRational(L *LState, lhs, rhs LValue, event string) int {
 		return 0
 	}
 	return -1
+}
+
+// ipairsStep is one step of a generic for over ipairs, done without
+// calling the iterator: the call of a Go function per item cost more than
+// the item. It does what the call and the rest of OP_TFORLOOP do, and
+// reports false for any other iterator, leaving the step to them.
+func ipairsStep(L *LState, reg *registry, cf *callFrame, RA, nret int) bool {
+	fn, ok := reg.Get(RA).(*LFunction)
+	if !ok || fn != L.G.ipairsIter || nret < 1 {
+		return false
+	}
+	tb, ok := reg.Get(RA + 1).(*LTable)
+	if !ok {
+		return false
+	}
+	idx, ok := reg.Get(RA + 2).(LNumber)
+	if !ok {
+		return false
+	}
+	i := int(idx) + 1
+	v := tb.RawGetInt(i)
+	reg.SetTop(RA + 3 + nret)
+	for k := 0; k < nret; k++ {
+		reg.Set(RA+3+k, LNil)
+	}
+	if v != LNil {
+		n := L.alloc.LNumber2I(LNumber(i))
+		reg.Set(RA+3, n)
+		if nret > 1 {
+			reg.Set(RA+4, v)
+		}
+		reg.Set(RA+2, n)
+		pc := cf.Fn.Proto.Code[cf.Pc]
+		cf.Pc += int(pc&0x3ffff) - opMaxArgSbx
+	}
+	cf.Pc++
+	return true
 }
