@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/btscript/btscript/scale"
 )
@@ -33,6 +34,7 @@ type entryMemo struct {
 	at, pallet, item string
 	hash             string
 	e                *scale.StorageEntry
+	guess            *guess // when hash's runtime is guessed, e is the guess's (see readGuessed)
 }
 
 // queryThen is QueryThen with the batcher that takes the read: add puts
@@ -45,7 +47,11 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 		return
 	}
 	if memo != nil && memo.e != nil && at == memo.at && pallet == memo.pallet && item == memo.item {
-		c.readEntry(ctx, memo.hash, memo.e, keys, then, fail, add)
+		if memo.guess != nil {
+			c.readGuessed(ctx, memo.guess, memo.e, pallet, item, keys, then, fail, add)
+		} else {
+			c.readEntry(ctx, memo.hash, memo.e, keys, then, fail, add)
+		}
 		return
 	}
 	if at == "" {
@@ -74,7 +80,126 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 		c.queryGo(ctx, hash, pallet, item, keys, then)
 		return
 	}
+	if memo != nil {
+		if e, err := guess.Storage(pallet, item); err == nil {
+			g := memo.guess
+			if g == nil || g.hash != hash {
+				g = c.newGuess(hash, guess)
+			}
+			*memo = entryMemo{at: at, pallet: pallet, item: item, hash: hash, e: e, guess: g}
+			c.readGuessed(ctx, g, e, pallet, item, keys, then, fail, add)
+			return
+		}
+	}
 	c.querySpeculativeThen(ctx, hash, guess, pallet, item, keys, then, fail, add)
+}
+
+// guess is the runtime guessed for the reads of one request at a block
+// whose own runtime is not known yet (see readGuessed): the block's
+// metadata is asked once for them all, and each read, when its value
+// comes, finds the verdict here rather than waiting on a record of its own.
+type guess struct {
+	c       *Client
+	hash    string
+	md      *scale.Metadata // the guess
+	verdict atomic.Pointer[guessVerdict]
+	mu      sync.Mutex
+	waiting []func(*guessVerdict) // reads whose values came before the verdict
+}
+
+// guessVerdict is the block's own metadata, or why it could not be had.
+type guessVerdict struct {
+	md  *scale.Metadata
+	err error
+}
+
+// newGuess starts the lookup of block hash's metadata for the reads that
+// guess md.
+func (c *Client) newGuess(hash string, md *scale.Metadata) *guess {
+	g := &guess{c: c, hash: hash, md: md}
+	c.metadataThen(hash, g.settle)
+	return g
+}
+
+func (g *guess) settle(md *scale.Metadata, err error) {
+	v := &guessVerdict{md: md, err: err}
+	g.mu.Lock()
+	g.verdict.Store(v)
+	waiting := g.waiting
+	g.waiting = nil
+	g.mu.Unlock()
+	for _, f := range waiting {
+		f(v)
+	}
+}
+
+// when calls f with the verdict, now or once it comes.
+func (g *guess) when(f func(*guessVerdict)) {
+	if v := g.verdict.Load(); v != nil {
+		f(v)
+		return
+	}
+	g.mu.Lock()
+	if v := g.verdict.Load(); v != nil {
+		g.mu.Unlock()
+		f(v)
+		return
+	}
+	g.waiting = append(g.waiting, f)
+	g.mu.Unlock()
+}
+
+// readGuessed reads keys of e, the entry of the guessed runtime g.md, at
+// g.hash: the read leaves at once with the guessed key, and its value is
+// decoded when the block's runtime is known to be the guess. When it is
+// another, the read is done again with that runtime's key unless the key
+// is the same (as querySpeculativeThen does, one read at a time).
+func (c *Client) readGuessed(ctx context.Context, g *guess, e *scale.StorageEntry, pallet, item string, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool) {
+	key, err := entryKey(e, keys)
+	if err != nil {
+		// The guessed runtime cannot make this key: it waits for the
+		// block's own.
+		c.querySpeculativeThen(ctx, g.hash, g.md, pallet, item, keys, then, fail, add)
+		return
+	}
+	if !add(g.hash, key, func(raw []byte, err error) {
+		if v := g.verdict.Load(); v != nil {
+			c.finishGuessed(ctx, v, g, e, key, pallet, item, keys, raw, err, then, fail)
+			return
+		}
+		g.when(func(v *guessVerdict) { c.finishGuessed(ctx, v, g, e, key, pallet, item, keys, raw, err, then, fail) })
+	}) {
+		c.queryGo(ctx, g.hash, pallet, item, keys, then)
+	}
+}
+
+// finishGuessed completes a read of readGuessed with the verdict v on its
+// guess and what the read with the guessed key got.
+func (c *Client) finishGuessed(ctx context.Context, v *guessVerdict, g *guess, e *scale.StorageEntry, key, pallet, item string, keys []any, raw []byte, readErr error, then func(scale.Value, error), fail func(error)) {
+	if v.err != nil {
+		fail(v.err)
+		return
+	}
+	rekey := key
+	if v.md != g.md {
+		var err error
+		if e, rekey, err = storageKey(v.md, pallet, item, keys); err != nil {
+			fail(err)
+			return
+		}
+	}
+	if readErr != nil || rekey != key {
+		if !c.readStorageThen(g.hash, rekey, decodeThen(e, then, fail)) {
+			c.queryGo(ctx, g.hash, pallet, item, keys, then)
+		}
+		return
+	}
+	v2, err := e.DecodeValue(raw)
+	if err != nil {
+		fail(err)
+		return
+	}
+	then(v2, nil)
 }
 
 // readEntry reads keys of storage entry e at block hash, known to have

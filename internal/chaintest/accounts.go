@@ -53,25 +53,36 @@ func (n storageNode) ServeRPC(ctx context.Context, method string, params json.Ra
 // account with the one account value recorded there: a node for reading
 // many accounts at one block.
 func AccountsServer(t testing.TB, latency time.Duration) *rpctest.Server {
+	srv := rpctest.New(AccountsNode(t), rpctest.Options{Latency: latency})
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// AccountsNode is the handler of AccountsServer, for a test to wrap.
+func AccountsNode(t testing.TB) rpc.Handler {
 	var value string
 	json.Unmarshal(testdata.Recorded(t).Result(t, "get_balance", "state_getStorageAt",
 		`["0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da911b12ddffa80cb6f18baa803af02c1d71257de87a71abb164403f7cb9ea65d0721f8bb89d8bd85754deceedd91e86053", "0x1b3f85dc8c83cada6d1782c955973a509a37c62af3d6ba29f5fd816aee37eb3b"]`), &value)
-	return StorageServer(t, latency, "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9", value)
+	return storageHandler(t, "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9", value)
 }
 
 // StorageServer serves, on 127.0.0.1 with the given latency each way, the
 // recorded finney test get_balance, answering every storage key that starts
 // with prefix (hex, with 0x) with value (hex, with 0x).
 func StorageServer(t testing.TB, latency time.Duration, prefix, value string) *rpctest.Server {
+	srv := rpctest.New(storageHandler(t, prefix, value), rpctest.Options{Latency: latency})
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func storageHandler(t testing.TB, prefix, value string) storageNode {
 	path := testdata.Path(t, testdata.RecordedRPC)
 	book, err := record.Load(path, "get_balance", filepath.Dir(path))
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := json.Marshal(value)
-	srv := rpctest.New(storageNode{book: book, prefix: prefix, value: raw}, rpctest.Options{Latency: latency})
-	t.Cleanup(srv.Close)
-	return srv
+	return storageNode{book: book, prefix: prefix, value: raw}
 }
 
 // Accounts returns n distinct SS58 addresses.
