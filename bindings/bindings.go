@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,8 +105,20 @@ type pinner struct{ c *chain.Client }
 // Resolve takes a block hash string or a block number.
 func NewPinner(c *chain.Client) engine.Pinner { return pinner{c} }
 
-// Head returns the hash of the best block.
-func (p pinner) Head(ctx context.Context) (string, error) { return p.c.Head(ctx) }
+// Head returns the hash of the best block. It also asks for the block's
+// runtime, which every read at the pin needs: asked by the first read, the
+// request would follow that read's batches and wait for the node to
+// answer them, while reads went on guessing the runtime (see
+// chain.Batch); the yield lets it leave before the reads the pin wakes.
+func (p pinner) Head(ctx context.Context) (string, error) {
+	h, err := p.c.Head(ctx)
+	if err != nil {
+		return "", err
+	}
+	go p.c.RuntimeVersion(context.WithoutCancel(ctx), h)
+	runtime.Gosched()
+	return h, nil
+}
 
 // Resolve returns the hash of block: a 0x-hex hash (checked) or a number.
 func (p pinner) Resolve(ctx context.Context, block any) (string, error) {
