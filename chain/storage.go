@@ -91,22 +91,29 @@ func storageKey(md *scale.Metadata, pallet, item string, keys []any) (*scale.Sto
 	if err != nil {
 		return nil, "", err
 	}
-	key, err := entryKey(e, keys)
+	key, err := entryKey(e, keys, nil)
 	if err != nil {
 		return nil, "", err
 	}
 	return e, key, nil
 }
 
-// entryKey returns the 0x-hex key of one value of e.
-func entryKey(e *scale.StorageEntry, keys []any) (string, error) {
+// entryKey returns the 0x-hex key of one value of e, built in *buf when
+// buf is not nil (and kept there, for the next key).
+func entryKey(e *scale.StorageEntry, keys []any, buf *[]byte) (string, error) {
 	if len(keys) != len(e.Hashers) {
 		return "", fmt.Errorf("takes %d keys, got %d", len(e.Hashers), len(keys))
 	}
-	var buf [160]byte // most keys: the key is only read by hexKey
-	key, err := e.AppendKey(buf[:0], keys...)
+	var b []byte
+	if buf != nil {
+		b = (*buf)[:0]
+	}
+	key, err := e.AppendKey(b, keys...)
 	if err != nil {
 		return "", err
+	}
+	if buf != nil {
+		*buf = key[:0]
 	}
 	return hexKey(key), nil
 }

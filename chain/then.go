@@ -35,6 +35,7 @@ type entryMemo struct {
 	hash             string
 	e                *scale.StorageEntry
 	guess            *guess // when hash's runtime is guessed, e is the guess's (see readGuessed)
+	buf              []byte // each key is built here
 }
 
 // queryThen is QueryThen with the batcher that takes the read: add puts
@@ -48,9 +49,9 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 	}
 	if memo != nil && memo.e != nil && at == memo.at && pallet == memo.pallet && item == memo.item {
 		if memo.guess != nil {
-			c.readGuessed(ctx, memo.guess, memo.e, pallet, item, keys, then, fail, add)
+			c.readGuessed(ctx, memo.guess, memo.e, pallet, item, keys, then, fail, add, &memo.buf)
 		} else {
-			c.readEntry(ctx, memo.hash, memo.e, keys, then, fail, add)
+			c.readEntry(ctx, memo.hash, memo.e, keys, then, fail, add, &memo.buf)
 		}
 		return
 	}
@@ -70,9 +71,11 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 			return
 		}
 		if memo != nil {
-			*memo = entryMemo{at: at, pallet: pallet, item: item, hash: hash, e: e}
+			*memo = entryMemo{at: at, pallet: pallet, item: item, hash: hash, e: e, buf: memo.buf}
+			c.readEntry(ctx, hash, e, keys, then, fail, add, &memo.buf)
+			return
 		}
-		c.readEntry(ctx, hash, e, keys, then, fail, add)
+		c.readEntry(ctx, hash, e, keys, then, fail, add, nil)
 		return
 	}
 	guess := c.lastMeta.Load()
@@ -86,8 +89,8 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 			if g == nil || g.hash != hash {
 				g = c.newGuess(hash, guess)
 			}
-			*memo = entryMemo{at: at, pallet: pallet, item: item, hash: hash, e: e, guess: g}
-			c.readGuessed(ctx, g, e, pallet, item, keys, then, fail, add)
+			*memo = entryMemo{at: at, pallet: pallet, item: item, hash: hash, e: e, guess: g, buf: memo.buf}
+			c.readGuessed(ctx, g, e, pallet, item, keys, then, fail, add, &memo.buf)
 			return
 		}
 	}
@@ -154,8 +157,8 @@ func (g *guess) when(f func(*guessVerdict)) {
 // decoded when the block's runtime is known to be the guess. When it is
 // another, the read is done again with that runtime's key unless the key
 // is the same (as querySpeculativeThen does, one read at a time).
-func (c *Client) readGuessed(ctx context.Context, g *guess, e *scale.StorageEntry, pallet, item string, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool) {
-	key, err := entryKey(e, keys)
+func (c *Client) readGuessed(ctx context.Context, g *guess, e *scale.StorageEntry, pallet, item string, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool, buf *[]byte) {
+	key, err := entryKey(e, keys, buf)
 	if err != nil {
 		// The guessed runtime cannot make this key: it waits for the
 		// block's own.
@@ -203,9 +206,9 @@ func (c *Client) finishGuessed(ctx context.Context, v *guessVerdict, g *guess, e
 }
 
 // readEntry reads keys of storage entry e at block hash, known to have
-// e's runtime, through add.
-func (c *Client) readEntry(ctx context.Context, hash string, e *scale.StorageEntry, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool) {
-	key, err := entryKey(e, keys)
+// e's runtime, through add; buf, when not nil, is where to build the key.
+func (c *Client) readEntry(ctx context.Context, hash string, e *scale.StorageEntry, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool, buf *[]byte) {
+	key, err := entryKey(e, keys, buf)
 	if err != nil {
 		fail(err)
 		return

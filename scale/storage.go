@@ -46,15 +46,18 @@ func (e *StorageEntry) AppendKey(dst []byte, args ...any) ([]byte, error) {
 	} else {
 		key = append(key, StoragePrefix(e.Prefix, e.Name)...)
 	}
-	var scratch [64]byte // most keys encode in fewer bytes: no allocation
-	enc := scratch[:0]
 	for i, a := range args {
+		// The encoding goes after the key, is hashed onto the end, and the
+		// hash moved down over it: no buffer but the key's.
+		start := len(key)
 		var err error
-		enc, err = e.md.AppendEncode(enc[:0], e.KeyTypes[i], a)
+		key, err = e.md.AppendEncode(key, e.KeyTypes[i], a)
 		if err != nil {
 			return nil, fmt.Errorf("storage %s key %d (%s): %w", e.FullName(), i+1, e.md.TypeName(e.KeyTypes[i]), err)
 		}
-		key = e.Hashers[i].Append(key, enc)
+		end := len(key)
+		key = e.Hashers[i].Append(key, key[start:end])
+		key = append(key[:start], key[end:]...)
 	}
 	return key, nil
 }
