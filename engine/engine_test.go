@@ -1261,3 +1261,32 @@ func TestGenericFor(t *testing.T) {
 		}
 	}
 }
+
+// TestGatherBranchesGrowTheirStacks: the threads of a gather are made
+// together (see reserveThreads), each with a small value stack and one
+// call-frame segment; branches that call deep, with many values, while
+// the others wait, grow their own and leave their neighbours' alone.
+func TestGatherBranchesGrowTheirStacks(t *testing.T) {
+	e, _ := newTestEngine(t, Options{})
+	got := eval(t, e, `
+		local function deep(n, a, b, c, d, e, f, g, h)
+			if n == 0 then sleep(0) return a + b + c + d + e + f + g + h end
+			return 1 + deep(n - 1, a, b, c, d, e, f, g, h)
+		end
+		local fs = {}
+		for i = 1, 3000 do
+			fs[i] = function()
+				local before = {i, i + 1, i + 2}
+				local r = deep(i % 60, i, 1, 1, 1, 1, 1, 1, 1)
+				return r * 10000 + before[1] + before[2] + before[3] - 3 * i
+			end
+		end
+		local rs, bad = gather(fs), 0
+		for i, r in ipairs(rs) do
+			if r ~= (i % 60 + i + 7) * 10000 + 3 then bad = bad + 1 end
+		end
+		return #rs, bad`)
+	if fmt.Sprint(got) != "[3000 0]" {
+		t.Errorf("got %v, want 3000 results and none wrong", got)
+	}
+}

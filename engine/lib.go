@@ -497,6 +497,7 @@ func (r *run) gather(L *lua.LState) int {
 	// the queue of a first gather of 100,000 was copied over and over
 	// (48 MB of copies for a 10 MB queue).
 	r.ready = slices.Grow(r.ready, len(fns))
+	r.e.reserveThreads(len(fns))
 	for i, f := range fns {
 		// The slab is zeroed: set only the fields that are not.
 		b, c := &slab.tasks[i], &slab.cos[i]
