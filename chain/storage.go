@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/btscript/btscript/internal/jsonscan"
 	"strings"
 	"time"
 
@@ -833,16 +834,10 @@ func (s *jsonScanner) strView() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.i
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; {
-		case c == '"':
-			v := s.b[start:s.i]
-			s.i++
-			return v, true
-		case c == '\\' || c < 0x20 || c >= 0x80:
-			return nil, false
-		}
+	if s.i = jsonscan.PlainRun(s.b, s.i, true); s.i < len(s.b) && s.b[s.i] == '"' {
+		v := s.b[start:s.i]
 		s.i++
+		return v, true
 	}
 	return nil, false
 }

@@ -3,6 +3,7 @@ package rpc
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/btscript/btscript/internal/jsonscan"
 	"strings"
 	"unicode/utf8"
 )
@@ -249,6 +250,9 @@ func afterItem(data []byte, i int, closing byte) (next int, more, ok bool) {
 // skipString skips the string at data[i] == '"'.
 func skipString(data []byte, i int) (int, bool) {
 	for i++; i < len(data); i++ {
+		if i = jsonscan.PlainRun(data, i, false); i == len(data) {
+			break
+		}
 		switch c := data[i]; {
 		case c == '"':
 			return i + 1, true
