@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,5 +201,65 @@ func TestLivenessWindowDefaults(t *testing.T) {
 		if c.LivenessWindow != tt.want {
 			t.Errorf("%v with %v: window %v, want %v", tt.endpoints, tt.set, c.LivenessWindow, tt.want)
 		}
+	}
+}
+
+// TestEncodeParams: params encoded without reflection are json.Marshal's,
+// byte for byte, for strings and lists of strings of every byte, and any
+// other params still go through json.Marshal.
+func TestEncodeParams(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	str := func() string {
+		b := make([]byte, r.IntN(12))
+		for i := range b {
+			if r.IntN(3) == 0 {
+				b[i] = byte(r.IntN(256))
+			} else {
+				b[i] = "0123456789abcdefx"[r.IntN(17)]
+			}
+		}
+		return string(b)
+	}
+	cases := [][]any{
+		{"0xab"},
+		{[]string{"0x01", "0x02"}, "0xab"},
+		{[]string{}},
+		{[]string(nil), "0x"},
+		{"a<b", "c&d", "e>f", "\u2028", "tab\t", "del\x7f", "é"},
+		{1, "x"},
+		{nil},
+		{[]any{"x"}},
+	}
+	for k := 0; k < 2000; k++ {
+		ps := make([]any, 1+r.IntN(3))
+		for i := range ps {
+			if r.IntN(2) == 0 {
+				ps[i] = str()
+			} else {
+				l := make([]string, r.IntN(4))
+				for j := range l {
+					l[j] = str()
+				}
+				ps[i] = l
+			}
+		}
+		cases = append(cases, ps)
+	}
+	plain := 0
+	for _, ps := range cases {
+		want, err := json.Marshal(ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeParams(ps)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%q: %s, %v; want %s", ps, got, err, want)
+		}
+		if _, ok := plainParams(ps); ok {
+			plain++
+		}
+	}
+	if plain < 100 {
+		t.Errorf("only %d of %d params took the plain path", plain, len(cases))
 	}
 }

@@ -32,7 +32,75 @@ func encodeParams(params []any) (json.RawMessage, error) {
 	if len(params) == 0 {
 		return emptyParams, nil
 	}
+	if raw, ok := plainParams(params); ok {
+		return raw, nil
+	}
 	return json.Marshal(params)
+}
+
+// plainParams encodes params made of strings and lists of strings that
+// need no escaping — storage keys and block hashes, the params of nearly
+// every request — as json.Marshal does, without reflection or a check of
+// each byte for escaping as it is written. ok is false for any other
+// params.
+func plainParams(params []any) (raw json.RawMessage, ok bool) {
+	n := 1
+	for _, p := range params {
+		switch x := p.(type) {
+		case string:
+			if !plainString(x) {
+				return nil, false
+			}
+			n += len(x) + 3
+		case []string:
+			if x == nil {
+				return nil, false
+			}
+			n += 2
+			for _, s := range x {
+				if !plainString(s) {
+					return nil, false
+				}
+				n += len(s) + 3
+			}
+		default:
+			return nil, false
+		}
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, p := range params {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		switch x := p.(type) {
+		case string:
+			b = append(append(append(b, '"'), x...), '"')
+		case []string:
+			b = append(b, '[')
+			for j, s := range x {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = append(append(append(b, '"'), s...), '"')
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, ']'), true
+}
+
+// plainString reports whether json.Marshal writes s as is between quotes:
+// printable ASCII without a quote, a backslash or the characters it
+// escapes for HTML.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // parseFrame decodes one incoming frame: a single object or a batch array.
