@@ -42,16 +42,16 @@ type entryMemo struct {
 // a key in a batch, or reports false when reads are not batched. memo,
 // when not nil, is used and kept for a run of reads.
 func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []any, then func(scale.Value, error), add func(hash, key string, then func([]byte, error)) bool, memo *entryMemo) {
-	fail := func(err error) { then(scale.Null, fmt.Errorf("query %s.%s: %w", pallet, item, err)) }
+	r := read{then: then, pallet: pallet, item: item}
 	if err := ctx.Err(); err != nil {
-		fail(err)
+		r.fail(err)
 		return
 	}
 	if memo != nil && memo.e != nil && at == memo.at && pallet == memo.pallet && item == memo.item {
 		if memo.guess != nil {
-			c.readGuessed(ctx, memo.guess, memo.e, pallet, item, keys, then, fail, add, &memo.buf)
+			c.readGuessed(ctx, memo.guess, memo.e, r, keys, add, &memo.buf)
 		} else {
-			c.readEntry(ctx, memo.hash, memo.e, keys, then, fail, add, &memo.buf)
+			c.readEntry(ctx, memo.hash, memo.e, keys, r, add, &memo.buf)
 		}
 		return
 	}
@@ -61,21 +61,21 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 	}
 	hash, err := checkHash("block", at)
 	if err != nil {
-		fail(err)
+		r.fail(err)
 		return
 	}
 	if md := c.knownMetadata(hash); md != nil {
 		e, err := md.Storage(pallet, item)
 		if err != nil {
-			fail(err)
+			r.fail(err)
 			return
 		}
 		if memo != nil {
 			*memo = entryMemo{at: at, pallet: pallet, item: item, hash: hash, e: e, buf: memo.buf}
-			c.readEntry(ctx, hash, e, keys, then, fail, add, &memo.buf)
+			c.readEntry(ctx, hash, e, keys, r, add, &memo.buf)
 			return
 		}
-		c.readEntry(ctx, hash, e, keys, then, fail, add, nil)
+		c.readEntry(ctx, hash, e, keys, r, add, nil)
 		return
 	}
 	guess := c.lastMeta.Load()
@@ -90,11 +90,11 @@ func (c *Client) queryThen(ctx context.Context, at, pallet, item string, keys []
 				g = c.newGuess(hash, guess)
 			}
 			*memo = entryMemo{at: at, pallet: pallet, item: item, hash: hash, e: e, guess: g, buf: memo.buf}
-			c.readGuessed(ctx, g, e, pallet, item, keys, then, fail, add, &memo.buf)
+			c.readGuessed(ctx, g, e, r, keys, add, &memo.buf)
 			return
 		}
 	}
-	c.querySpeculativeThen(ctx, hash, guess, pallet, item, keys, then, fail, add)
+	c.querySpeculativeThen(ctx, hash, guess, r, keys, add)
 }
 
 // guess is the runtime guessed for the reads of one request at a block
@@ -157,82 +157,94 @@ func (g *guess) when(f func(*guessVerdict)) {
 // decoded when the block's runtime is known to be the guess. When it is
 // another, the read is done again with that runtime's key unless the key
 // is the same (as querySpeculativeThen does, one read at a time).
-func (c *Client) readGuessed(ctx context.Context, g *guess, e *scale.StorageEntry, pallet, item string, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool, buf *[]byte) {
+func (c *Client) readGuessed(ctx context.Context, g *guess, e *scale.StorageEntry, r read, keys []any, add func(hash, key string, then func([]byte, error)) bool, buf *[]byte) {
 	key, err := entryKey(e, keys, buf)
 	if err != nil {
 		// The guessed runtime cannot make this key: it waits for the
 		// block's own.
-		c.querySpeculativeThen(ctx, g.hash, g.md, pallet, item, keys, then, fail, add)
+		c.querySpeculativeThen(ctx, g.hash, g.md, r, keys, add)
 		return
 	}
 	if !add(g.hash, key, func(raw []byte, err error) {
 		if v := g.verdict.Load(); v != nil {
-			c.finishGuessed(ctx, v, g, e, key, pallet, item, keys, raw, err, then, fail)
+			c.finishGuessed(ctx, v, g, e, key, r, keys, raw, err)
 			return
 		}
-		g.when(func(v *guessVerdict) { c.finishGuessed(ctx, v, g, e, key, pallet, item, keys, raw, err, then, fail) })
+		g.when(func(v *guessVerdict) { c.finishGuessed(ctx, v, g, e, key, r, keys, raw, err) })
 	}) {
-		c.queryGo(ctx, g.hash, pallet, item, keys, then)
+		c.queryGo(ctx, g.hash, r.pallet, r.item, keys, r.then)
 	}
 }
 
 // finishGuessed completes a read of readGuessed with the verdict v on its
 // guess and what the read with the guessed key got.
-func (c *Client) finishGuessed(ctx context.Context, v *guessVerdict, g *guess, e *scale.StorageEntry, key, pallet, item string, keys []any, raw []byte, readErr error, then func(scale.Value, error), fail func(error)) {
+func (c *Client) finishGuessed(ctx context.Context, v *guessVerdict, g *guess, e *scale.StorageEntry, key string, r read, keys []any, raw []byte, readErr error) {
 	if v.err != nil {
-		fail(v.err)
+		r.fail(v.err)
 		return
 	}
 	rekey := key
 	if v.md != g.md {
 		var err error
-		if e, rekey, err = storageKey(v.md, pallet, item, keys); err != nil {
-			fail(err)
+		if e, rekey, err = storageKey(v.md, r.pallet, r.item, keys); err != nil {
+			r.fail(err)
 			return
 		}
 	}
 	if readErr != nil || rekey != key {
-		if !c.readStorageThen(g.hash, rekey, decodeThen(e, then, fail)) {
-			c.queryGo(ctx, g.hash, pallet, item, keys, then)
+		if !c.readStorageThen(g.hash, rekey, decodeThen(e, r)) {
+			c.queryGo(ctx, g.hash, r.pallet, r.item, keys, r.then)
 		}
 		return
 	}
 	v2, err := e.DecodeValue(raw)
 	if err != nil {
-		fail(err)
+		r.fail(err)
 		return
 	}
-	then(v2, nil)
+	r.then(v2, nil)
 }
 
 // readEntry reads keys of storage entry e at block hash, known to have
 // e's runtime, through add; buf, when not nil, is where to build the key.
-func (c *Client) readEntry(ctx context.Context, hash string, e *scale.StorageEntry, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool, buf *[]byte) {
+func (c *Client) readEntry(ctx context.Context, hash string, e *scale.StorageEntry, keys []any, r read, add func(hash, key string, then func([]byte, error)) bool, buf *[]byte) {
 	key, err := entryKey(e, keys, buf)
 	if err != nil {
-		fail(err)
+		r.fail(err)
 		return
 	}
-	if !add(hash, key, decodeThen(e, then, fail)) {
-		c.queryGo(ctx, hash, e.Pallet, e.Name, keys, then)
+	if !add(hash, key, decodeThen(e, r)) {
+		c.queryGo(ctx, hash, e.Pallet, e.Name, keys, r.then)
 	}
 }
 
-// decodeThen returns the completion of a storage read of e: the raw value
-// decoded and given to then, or the error to fail.
-func decodeThen(e *scale.StorageEntry, then func(scale.Value, error), fail func(error)) func([]byte, error) {
+// decodeThen returns the completion of r, a storage read of e: the raw
+// value decoded and given to r's then, or the error.
+func decodeThen(e *scale.StorageEntry, r read) func([]byte, error) {
 	return func(raw []byte, err error) {
 		if err != nil {
-			fail(err)
+			r.fail(err)
 			return
 		}
 		v, err := e.DecodeValue(raw)
 		if err != nil {
-			fail(err)
+			r.fail(err)
 			return
 		}
-		then(v, nil)
+		r.then(v, nil)
 	}
+}
+
+// read is a storage read with a completion: where its outcome goes, and
+// the item its errors name. It is passed and captured by value, so that a
+// read in flight costs its completion and nothing more.
+type read struct {
+	then         func(scale.Value, error)
+	pallet, item string
+}
+
+func (r read) fail(err error) {
+	r.then(scale.Null, fmt.Errorf("query %s.%s: %w", r.pallet, r.item, err))
 }
 
 // queryGo is QueryThen's fallback: Query on a goroutine of its own.
@@ -258,20 +270,21 @@ type speculation struct {
 // The read with the guessed key goes to add; a second read, when the
 // guess was wrong, to the client's own batches (it starts on the
 // goroutine that fetched the metadata, which flushes no Batch).
-func (c *Client) querySpeculativeThen(ctx context.Context, hash string, guess *scale.Metadata, pallet, item string, keys []any, then func(scale.Value, error), fail func(error), add func(hash, key string, then func([]byte, error)) bool) {
+func (c *Client) querySpeculativeThen(ctx context.Context, hash string, guess *scale.Metadata, r read, keys []any, add func(hash, key string, then func([]byte, error)) bool) {
+	pallet, item, then := r.pallet, r.item, r.then
 	_, gkey, gerr := storageKey(guess, pallet, item, keys)
 	sp := &speculation{left: 2}
 	finish := func() {
 		if sp.mdErr != nil {
-			fail(sp.mdErr)
+			r.fail(sp.mdErr)
 			return
 		}
 		e, key, err := storageKey(sp.md, pallet, item, keys)
 		if err != nil {
-			fail(err)
+			r.fail(err)
 			return
 		}
-		decode := decodeThen(e, then, fail)
+		decode := decodeThen(e, r)
 		if sp.readErr != nil || key != gkey {
 			if !c.readStorageThen(hash, key, decode) {
 				c.queryGo(ctx, hash, pallet, item, keys, then)
