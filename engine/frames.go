@@ -121,3 +121,29 @@ func callSite(L *lua.LState) (*lua.FunctionProto, int) {
 func wantResults(L *lua.LState) int {
 	return currentFrame(L).wantResults()
 }
+
+// endsWithCall reports whether the coroutine running the Go function
+// called from L has nothing left to do once the call returns but return
+// its results: the call is a tail call (return f(...)) in a function that
+// the engine's trampoline called, at the bottom of the thread. A gather
+// branch of that shape ends with its call's results without being resumed
+// (see step).
+func (e *Engine) endsWithCall(L *lua.LState) bool {
+	if !frames.ok {
+		return false
+	}
+	caller := currentFrame(L).parent()
+	if caller.p == nil {
+		return false
+	}
+	fn := caller.luaFn()
+	if fn == nil {
+		return false
+	}
+	pc, code := caller.pc(), fn.Proto.Code
+	if pc < 1 || pc > len(code) || int(code[pc-1]>>26) != lua.OP_TAILCALL {
+		return false
+	}
+	body := caller.parent()
+	return body.p != nil && body.fn() == e.body && body.parent().p == nil
+}

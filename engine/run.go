@@ -74,6 +74,7 @@ type task struct {
 	ok         bool
 	vals       []lua.LValue
 	first      [1]lua.LValue // a gather branch's vals (see step)
+	direct     bool          // the call in flight ends the branch (see endsWithCall)
 	err        lua.LValue
 	trace      string
 	handle     *lua.LUserData
@@ -457,6 +458,23 @@ func (r *run) step(item readyItem) {
 	want := scopeOf(c)
 	if c.th.Context() != want {
 		c.th.SetContext(want)
+	}
+	if item.call && t.direct && item.err == nil {
+		// A gather branch that only returns its call's results (see
+		// endsWithCall) ends with them, its thread not resumed to do so.
+		t.direct = false
+		if vals, err := r.callResults(r.argbuf[:0], item, lua.MultRet); err == nil {
+			var first []lua.LValue
+			if len(vals) > 0 {
+				first = append(t.first[:0], vals[0])
+			}
+			clear(vals)
+			r.argbuf = vals[:0]
+			c.th.Abandon()
+			r.e.directEnds++
+			r.finishCo(t, c, true, first, nil, "")
+			return
+		}
 	}
 	// Resume copies its arguments onto the thread's stack before any Lua
 	// runs, so a nested step (a blocking call) may reuse the buffer.

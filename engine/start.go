@@ -110,6 +110,8 @@ func (p *pending) queue(vals []any, err error) {
 // done is called; see startCall.
 func (r *run) startCompletion(L *lua.LState, fn StartFunc, nret int) int {
 	args, t, ctx := r.beginCall(L, nret)
+	t.direct = nret == lua.MultRet && t.group != nil && t.top.kind == coTask && t.top.parent == nil &&
+		t.top.th == L && r.e.endsWithCall(L)
 	p := &pending{r: r, t: t}
 	if ctx.Err() != nil {
 		p.complete(nil, context.Cause(ctx))

@@ -704,3 +704,67 @@ func TestPoolKeepsNothingAlive(t *testing.T) {
 		}
 	}
 }
+
+// TestBranchEndsWithItsCall: a gather branch that only returns the
+// results of a call with a completion (return f(...)) ends with them
+// without its thread being resumed; every other shape is resumed as
+// before, and both give the same results, errors and reusable threads.
+func TestBranchEndsWithItsCall(t *testing.T) {
+	q := &queuer{}
+	e := startEngine(t, Options{}, "f", q.start)
+	if err := e.OnWait(q.flush); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RegisterModule("n", NewModule().Start("fail", func(ctx context.Context, args []any, done func([]any, error)) {
+		done(nil, errors.New("no value"))
+	})); err != nil {
+		t.Fatal(err)
+	}
+	ends := func() int {
+		var n int
+		e.Do(func(*lua.LState) error { n = e.directEnds; return nil })
+		return n
+	}
+	for _, c := range []struct {
+		name, body, want string
+		direct           int
+	}{
+		{"tail call", `return m.f(i)`, "[200 1 20100 true]", 200},
+		{"tail call of many results", `return m.f(i, "x")`, "[200 1 20100 true]", 200},
+		{"call, then return", `local v = m.f(i) return v`, "[200 1 20100 true]", 0},
+		{"results and more", `return m.f(i), 7`, "[200 1 20100 true]", 0},
+		{"one result of the call", `return (m.f(i))`, "[200 1 20100 true]", 0},
+		{"in pcall", `return select(2, pcall(m.f, i))`, "[200 1 20100 true]", 0},
+		{"tail call through a tail call", `local function g() return m.f(i) end return g()`, "[200 1 20100 true]", 200},
+		{"tail call in a called function", `local function g() return m.f(i) end local v = g() return v`, "[200 1 20100 true]", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := ends()
+			// Twice: the second gather reuses the threads of the first.
+			for run := 0; run < 2; run++ {
+				got := fmt.Sprint(eval(t, e, `
+					local fs = {}
+					for i = 1, 200 do fs[i] = function() `+c.body+` end end
+					local r = gather(fs)
+					local sum, ok = 0, true
+					for i, v in ipairs(r) do sum = sum + v ok = ok and v == i end
+					return #r, r[1], sum, ok`))
+				if got != c.want {
+					t.Fatalf("run %d: got %s, want %s", run+1, got, c.want)
+				}
+			}
+			if n := ends() - before; n != 2*c.direct {
+				t.Errorf("%d branches ended without a resume, want %d", n, 2*c.direct)
+			}
+		})
+	}
+	// A failed tail call is raised where it was made, as before.
+	before := ends()
+	_, err := e.Eval(context.Background(), "local fs = {}\nfor i = 1, 3 do fs[i] = function() return n.fail(i) end end\nreturn gather(fs)")
+	if err == nil || !strings.Contains(err.Error(), "gather: branch 1 failed: stdin:2: no value") {
+		t.Errorf("failed tail call: %v", err)
+	}
+	if n := ends() - before; n != 0 {
+		t.Errorf("%d failed branches ended without a resume", n)
+	}
+}

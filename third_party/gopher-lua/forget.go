@@ -21,3 +21,19 @@ func (ls *LState) Forget() {
 	ls.uvcache = nil
 	ls.Parent = nil
 }
+
+// Abandon ends a suspended thread without running the rest of it: its
+// call frames are dropped, its open upvalues closed and its value stack
+// emptied, and it is left as a thread whose function returned is (Dead),
+// to be reused as one. A host that knows the rest of a thread's run would
+// only return values it already has — the results of a call in tail
+// position, waited for by yielding — can end the thread so instead of
+// resuming it.
+func (ls *LState) Abandon() {
+	ls.closeUpvalues(0)
+	ls.stack.SetSp(0)
+	ls.reg.SetTop(0)
+	ls.currentFrame = nil
+	ls.Parent = nil
+	ls.Dead = true
+}
