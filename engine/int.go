@@ -180,16 +180,11 @@ func describe(v lua.LValue) string {
 // a number that is an integer exactly representable (|n| <= 2^53). Any
 // other number is an error, never a silent rounding.
 func operand(L *lua.LState, v lua.LValue) *big.Int {
-	switch x := v.(type) {
-	case *lua.LUserData:
-		if isIntUD(x) {
-			return x.Value.(*big.Int)
-		}
-	case lua.LNumber:
+	if b := exactOperand(v, nil); b != nil {
+		return b
+	}
+	if x, ok := v.(lua.LNumber); ok {
 		f := float64(x)
-		if f == math.Trunc(f) && math.Abs(f) <= maxExact {
-			return newBig().SetInt64(int64(f))
-		}
 		if f == math.Trunc(f) && !math.IsInf(f, 0) {
 			L.RaiseError("cannot mix number %s with exact integer: beyond 2^53 it may be inexact; write int(\"...\")", x.String())
 		}
@@ -228,8 +223,8 @@ func (e *Engine) arith(L *lua.LState, op int, a, b lua.LValue) (lua.LValue, bool
 	default:
 		return nil, false
 	}
-	var xa, xb big.Int // a number's value, when one is
-	x, y := fastOperand(a, &xa), fastOperand(b, &xb)
+	var xa, xb big.Int // a number's value, when one is (see exactOperand)
+	x, y := exactOperand(a, &xa), exactOperand(b, &xb)
 	if x == nil || y == nil || x == &xa && y == &xb {
 		return nil, false
 	}
@@ -249,10 +244,10 @@ func (e *Engine) arith(L *lua.LState, op int, a, b lua.LValue) (lua.LValue, bool
 	return ud, true
 }
 
-// fastOperand is operand for arith: an Int's integer, a number that is an
-// exact integer set in tmp, or nil for anything else (the metamethod then
-// raises what operand raises).
-func fastOperand(v lua.LValue, tmp *big.Int) *big.Int {
+// exactOperand is an operand of Int arithmetic, or nil: an Int's integer,
+// or a number that is an exact integer, set in tmp (a new big.Int when tmp
+// is nil).
+func exactOperand(v lua.LValue, tmp *big.Int) *big.Int {
 	switch x := v.(type) {
 	case *lua.LUserData:
 		if isIntUD(x) {
@@ -261,6 +256,9 @@ func fastOperand(v lua.LValue, tmp *big.Int) *big.Int {
 	case lua.LNumber:
 		f := float64(x)
 		if f == math.Trunc(f) && math.Abs(f) <= maxExact {
+			if tmp == nil {
+				tmp = newBig()
+			}
 			return tmp.SetInt64(int64(f))
 		}
 	}
