@@ -197,12 +197,7 @@ func (c *Client) finishGuessed(ctx context.Context, v *guessVerdict, g *guess, e
 		}
 		return
 	}
-	v2, err := e.DecodeValue(raw)
-	if err != nil {
-		r.fail(err)
-		return
-	}
-	r.then(v2, nil)
+	r.decode(e, raw, nil)
 }
 
 // readEntry reads keys of storage entry e at block hash, known to have
@@ -221,18 +216,7 @@ func (c *Client) readEntry(ctx context.Context, hash string, e *scale.StorageEnt
 // decodeThen returns the completion of r, a storage read of e: the raw
 // value decoded and given to r's then, or the error.
 func decodeThen(e *scale.StorageEntry, r read) func([]byte, error) {
-	return func(raw []byte, err error) {
-		if err != nil {
-			r.fail(err)
-			return
-		}
-		v, err := e.DecodeValue(raw)
-		if err != nil {
-			r.fail(err)
-			return
-		}
-		r.then(v, nil)
-	}
+	return func(raw []byte, err error) { r.decode(e, raw, err) }
 }
 
 // read is a storage read with a completion: where its outcome goes, and
@@ -245,6 +229,19 @@ type read struct {
 
 func (r read) fail(err error) {
 	r.then(scale.Null, fmt.Errorf("query %s.%s: %w", r.pallet, r.item, err))
+}
+
+// decode gives r's then the value raw holds, an entry of e, or the error
+// of reading or decoding it.
+func (r read) decode(e *scale.StorageEntry, raw []byte, err error) {
+	if err == nil {
+		var v scale.Value
+		if v, err = e.DecodeValue(raw); err == nil {
+			r.then(v, nil)
+			return
+		}
+	}
+	r.fail(err)
 }
 
 // queryGo is QueryThen's fallback: Query on a goroutine of its own.
