@@ -72,13 +72,7 @@ func TestSubmitAgainstBrokenNodes(t *testing.T) {
 	}
 	srv := rpctest.New(node, rpctest.Options{})
 	t.Cleanup(srv.Close)
-	tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := &chaintest.Calls{Transport: tr}
-	c := chain.New(calls, chain.Options{CacheDir: t.TempDir(), WatchTimeout: 300 * time.Millisecond})
-	t.Cleanup(func() { c.Close() })
+	c, calls := chaintest.Dial(t, srv.URL(), chain.Options{WatchTimeout: 300 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	alice, _ := keys.FromURI("//Alice")

@@ -186,13 +186,7 @@ func TestBatchGuessesTheRuntime(t *testing.T) {
 			node.delay = c.delay
 			srv := rpctest.New(node, rpctest.Options{})
 			t.Cleanup(srv.Close)
-			tr, err := rpc.New(rpc.Config{Endpoints: []string{srv.URL()}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls := &chaintest.Calls{Transport: tr}
-			cl := chain.New(calls, chain.Options{CacheDir: t.TempDir()})
-			defer cl.Close()
+			cl, calls := chaintest.Dial(t, srv.URL(), chain.Options{})
 			ctx := context.Background()
 			head, err := cl.Head(ctx)
 			if err != nil {
