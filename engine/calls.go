@@ -52,15 +52,24 @@ func (r *run) callResults(buf []lua.LValue, item readyItem, want int) ([]lua.LVa
 // in a coroutine of its own), so c is not resumed.
 func (r *run) failCall(t *task, c *co, err error) {
 	var msg lua.LValue
-	if p, pc := t.site, t.sitePC; p != nil && pc >= 1 && pc <= len(p.DbgSourcePositions) {
+	switch p, pc := t.site, t.sitePC; {
+	case p != nil && pc >= 1 && pc <= len(p.DbgSourcePositions):
 		msg = lua.LString(fmt.Sprintf("%s:%d: %s", p.SourceName, p.DbgSourcePositions[pc-1], err.Error()))
-	} else {
+	case c.th == nil:
+		msg = lua.LString(err.Error())
+	default:
 		msg = lua.LString(positioned(t, c.th, err.Error()))
 	}
-	prev := r.current
-	r.current = c
-	trace := r.traceback(c.th)
-	r.current = prev
+	// A thread let go at its call (see endWithCall) had no script frames
+	// left: its function was the call's caller, and a tail call had
+	// replaced it.
+	trace := ""
+	if c.th != nil {
+		prev := r.current
+		r.current = c
+		trace = r.traceback(c.th)
+		r.current = prev
+	}
 	r.finishCo(t, c, false, nil, msg, trace)
 }
 

@@ -198,23 +198,24 @@ type Engine struct {
 	// Owned by the owner goroutine. The Lua state is not exported: gopher-lua
 	// is not safe for concurrent use, so code outside the engine reaches it
 	// only through Do, which runs on the owner goroutine.
-	state      *lua.LState
-	wrapper    *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
-	body       *lua.LFunction // coroutine trampoline
-	check      *lua.LFunction
-	marker     *lua.LUserData
-	run        *run
-	pcs        map[uintptr]frameKind
-	coroMap    map[coroKey]*userCoro
-	threads    []*lua.LState // idle threads for reuse
-	clean      int           // threads[:clean] have forgotten what they ran (see tidy)
-	spare      *slab         // a finished gather's branch records, for reuse
-	fnbuf      []lua.LValue  // a gather's functions, while it starts (see listFunctions)
-	directEnds int           // gather branches ended by their call without a resume (see step)
-	memBase    int64         // heap bytes when the current run began
-	memDirty   bool          // the last run left much garbage (see memoryBase)
-	ready      []readyItem   // the ready queue's array, kept between runs
-	onWait     []func()      // see OnWait
+	state       *lua.LState
+	wrapper     *lua.LFunction // func(raw) returning the yield-aware Lua wrapper
+	body        *lua.LFunction // coroutine trampoline
+	check       *lua.LFunction
+	marker      *lua.LUserData
+	run         *run
+	pcs         map[uintptr]frameKind
+	coroMap     map[coroKey]*userCoro
+	threads     []*lua.LState // idle threads for reuse
+	clean       int           // threads[:clean] have forgotten what they ran (see tidy)
+	spare       *slab         // a finished gather's branch records, for reuse
+	fnbuf       []lua.LValue  // a gather's functions, while it starts (see listFunctions)
+	directEnds  int           // gather branches that gave back their thread at their call (see step)
+	madeThreads int           // Lua threads made for tasks (see newThread)
+	memBase     int64         // heap bytes when the current run began
+	memDirty    bool          // the last run left much garbage (see memoryBase)
+	ready       []readyItem   // the ready queue's array, kept between runs
+	onWait      []func()      // see OnWait
 
 	goneMu sync.Mutex
 	gone   []coroKey // coroutines collected, to drop from coroMap

@@ -1263,7 +1263,7 @@ func TestGenericFor(t *testing.T) {
 }
 
 // TestGatherBranchesGrowTheirStacks: the threads of a gather are made
-// together (see reserveThreads), each with a small value stack and one
+// together (see newThread), each with a small value stack and one
 // call-frame segment; branches that call deep, with many values, while
 // the others wait, grow their own and leave their neighbours' alone.
 func TestGatherBranchesGrowTheirStacks(t *testing.T) {

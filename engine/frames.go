@@ -126,8 +126,8 @@ func wantResults(L *lua.LState) int {
 // called from L has nothing left to do once the call returns but return
 // its results: the call is a tail call (return f(...)) in a function that
 // the engine's trampoline called, at the bottom of the thread. A gather
-// branch of that shape ends with its call's results without being resumed
-// (see step).
+// branch of that shape gives its thread back as the call starts and ends
+// with the call's results (see step).
 func (e *Engine) endsWithCall(L *lua.LState) bool {
 	if !frames.ok {
 		return false

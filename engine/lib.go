@@ -254,7 +254,7 @@ func raise(L *lua.LState, format string, args ...any) {
 // parks the current one until the child finishes.
 func (r *run) pushChild(L *lua.LState, c *co, args []lua.LValue) int {
 	t := r.curTask
-	c.th, c.parent = r.e.newThread(), r.current
+	c.th, c.parent = r.e.newThread(1), r.current
 	t.top = c
 	r.enqueue(t, args, "")
 	return L.Yield(r.e.marker)
@@ -497,11 +497,12 @@ func (r *run) gather(L *lua.LState) int {
 	// the queue of a first gather of 100,000 was copied over and over
 	// (48 MB of copies for a 10 MB queue).
 	r.ready = slices.Grow(r.ready, len(fns))
-	r.e.reserveThreads(len(fns))
+	r.unstarted += len(fns)
 	for i, f := range fns {
-		// The slab is zeroed: set only the fields that are not.
+		// The slab is zeroed: set only the fields that are not. A branch
+		// gets its thread when it starts (see step).
 		b, c := &slab.tasks[i], &slab.cos[i]
-		c.th, c.kind, c.fn, c.ctx = r.e.newThread(), coTask, f, ctx
+		c.kind, c.fn, c.ctx = coTask, f, ctx
 		b.top, b.cancel, b.group, b.index = c, noCancel, g, i
 		g.branches[i] = b
 		g.results[i] = lua.LNil

@@ -131,6 +131,7 @@ type run struct {
 
 	ready       []readyItem // queue from ready[head]
 	head        int
+	unstarted   int          // gather branches queued without a thread (see step)
 	argbuf      []lua.LValue // resume arguments, reused
 	resbuf      []lua.LValue // what a resumed thread yields or returns, reused
 	strs        stringBoxes  // strings passed to async calls (see beginCall)
@@ -455,26 +456,19 @@ func (r *run) step(item readyItem) {
 		return
 	}
 	c := t.top
+	if c.th == nil {
+		if c.started {
+			r.endWithCall(t, c, item)
+			return
+		}
+		// A gather branch starting: those queued after it will want
+		// threads too.
+		c.th = r.e.newThread(r.unstarted)
+		r.unstarted--
+	}
 	want := scopeOf(c)
 	if c.th.Context() != want {
 		c.th.SetContext(want)
-	}
-	if item.call && t.direct && item.err == nil {
-		// A gather branch that only returns its call's results (see
-		// endsWithCall) ends with them, its thread not resumed to do so.
-		t.direct = false
-		if vals, err := r.callResults(r.argbuf[:0], item, lua.MultRet); err == nil {
-			var first []lua.LValue
-			if len(vals) > 0 {
-				first = append(t.first[:0], vals[0])
-			}
-			clear(vals)
-			r.argbuf = vals[:0]
-			c.th.Abandon()
-			r.e.directEnds++
-			r.finishCo(t, c, true, first, nil, "")
-			return
-		}
 	}
 	// Resume copies its arguments onto the thread's stack before any Lua
 	// runs, so a nested step (a blocking call) may reuse the buffer.
@@ -513,17 +507,25 @@ func (r *run) step(item readyItem) {
 	switch st {
 	case lua.ResumeYield:
 		if len(vals) == 1 && vals[0] == r.e.marker {
+			if t.direct && t.top == c {
+				// A gather branch that only returns its call's results
+				// (see endsWithCall) will run no more Lua: its thread
+				// goes back to the pool while the call is in flight,
+				// and the call's outcome ends it (see endWithCall).
+				c.th.Abandon()
+				r.e.recycle(c.th)
+				c.th = nil
+				r.e.directEnds++
+			}
 			return // parked; whoever parked it wakes it
 		}
 		r.finishCo(t, c, false, nil, lua.LString("attempt to yield from outside a coroutine"), "")
 	case lua.ResumeOK:
 		// The trampoline returns true before the results, so that no
 		// results can be told from one nil.
-		switch {
-		case c.kind == coUser: // the script may still hold it
-		case c.kind == coTask && t.group != nil: // see recycleBranches
-		default:
+		if c.kind != coUser { // the script may still hold a coroutine
 			r.e.recycle(c.th)
+			c.th = nil
 		}
 		switch {
 		case c.kind == coTask && t.group != nil:
@@ -557,6 +559,27 @@ func (r *run) step(item readyItem) {
 		}
 		r.finishCo(t, c, false, nil, obj, trace)
 	}
+}
+
+// endWithCall ends gather branch t, whose thread was let go when it
+// parked in a call that ends it, with the call's outcome: its first
+// result, or the call's error raised where the call was made.
+func (r *run) endWithCall(t *task, c *co, item readyItem) {
+	if item.err != nil {
+		r.noteCause(item.err)
+	}
+	vals, err := r.callResults(r.argbuf[:0], item, lua.MultRet)
+	if err != nil {
+		r.failCall(t, c, err)
+		return
+	}
+	var first []lua.LValue
+	if len(vals) > 0 {
+		first = append(t.first[:0], vals[0])
+	}
+	clear(vals)
+	r.argbuf = vals[:0]
+	r.finishCo(t, c, true, first, nil, "")
 }
 
 // resumeCo resumes c's thread from the main state. A Go panic escaping

@@ -247,6 +247,9 @@ func waitingBytesOf(t testing.TB, n int, body string) float64 {
 	if res.Go()[0] != int64(n) {
 		t.Fatalf("gather returned %v", res.Go())
 	}
+	// Closed now: the next measurement's heap must not shrink by what
+	// this engine lets go late (it tidies its threads after the run).
+	e.Close()
 	return float64(int64(during.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
 }
 
@@ -259,13 +262,19 @@ func itoa(n int) string {
 }
 
 // TestStartWaitingMemory holds the bytes of a waiting read to what the
-// README states (see memory of a gather): the branch's Lua thread, its
-// records and its function, with no goroutine.
+// README states (see memory of a gather): a branch that returns its call's
+// results holds its records and its function, no thread and no goroutine;
+// one resumed after its call holds its Lua thread as well.
 func TestStartWaitingMemory(t *testing.T) {
 	per := waitingBytes(t, 20000)
 	t.Logf("%.0f bytes per waiting branch", per)
 	if per > waitingBytesMax {
 		t.Fatalf("%.0f bytes per waiting branch, more than %d", per, waitingBytesMax)
+	}
+	per = waitingBytesOf(t, 20000, "local v = m.f(i) return v")
+	t.Logf("%.0f bytes per waiting branch with its thread", per)
+	if per > waitingThreadBytesMax {
+		t.Fatalf("%.0f bytes per waiting branch with its thread, more than %d", per, waitingThreadBytesMax)
 	}
 }
 
@@ -277,7 +286,7 @@ func TestWaitingBranchWithManyLocals(t *testing.T) {
 	for k := 1; k <= 40; k++ {
 		names, vals = append(names, "a"+itoa(k)), append(vals, "i")
 	}
-	body := "local " + strings.Join(names, ", ") + " = " + strings.Join(vals, ", ") + " return m.f(a1 + a40 - i)"
+	body := "local " + strings.Join(names, ", ") + " = " + strings.Join(vals, ", ") + " local v = m.f(a1 + a40 - i) return v"
 	per := waitingBytesOf(t, 5000, body)
 	t.Logf("%.0f bytes per waiting branch with 40 locals", per)
 	if per > 4096 {
@@ -293,9 +302,13 @@ func BenchmarkGatherWaiting(b *testing.B) {
 	}
 }
 
-// waitingBytesMax is what the README states a waiting read holds (about
-// 1.6 KB), with room for the runtime's rounding.
-const waitingBytesMax = 1800
+// waitingBytesMax and waitingThreadBytesMax are what the README states a
+// waiting read holds (about 0.75 KB, and 1.6 KB with its thread), with room
+// for the runtime's rounding.
+const (
+	waitingBytesMax       = 850
+	waitingThreadBytesMax = 1800
+)
 
 // slowPinner answers Head once released, counting the calls.
 type slowPinner struct {
@@ -667,6 +680,40 @@ func TestThreadPoolBound(t *testing.T) {
 	}
 }
 
+// TestBranchesGiveBackTheirThreads: a gather branch takes a thread when it
+// starts and gives it back when it finishes or parks in a call that ends
+// it, so 10,000 branches of return f(i) run on a few threads, where
+// 10,000 that are resumed after their call each hold one until then.
+func TestBranchesGiveBackTheirThreads(t *testing.T) {
+	for _, c := range []struct {
+		body     string
+		min, max int
+	}{
+		{`return m.f(i)`, 2, 17},
+		{`local v = m.f(i) return v`, 10001, 10001},
+	} {
+		q := &queuer{}
+		e := startEngine(t, Options{}, "f", q.start)
+		if err := e.OnWait(q.flush); err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprint(eval(t, e, `
+			local fs = {}
+			for i = 1, 10000 do fs[i] = function() `+c.body+` end end
+			local sum = 0
+			for _, v in ipairs(gather(fs)) do sum = sum + v end
+			return sum`))
+		if got != "[50005000]" {
+			t.Fatalf("%s: sum %s", c.body, got)
+		}
+		var made, kept int
+		e.Do(func(*lua.LState) error { made, kept = e.madeThreads, len(e.threads); return nil })
+		if made < c.min || made > c.max || kept != made {
+			t.Errorf("%s: %d threads made, %d kept; want %d to %d, all kept", c.body, made, kept, c.min, c.max)
+		}
+	}
+}
+
 // TestPoolKeepsNothingAlive: threads kept for reuse hold nothing of what
 // they ran — their last function, its upvalues, what it returned — once
 // the run has ended (the engine tidies them then), so a gather's garbage
@@ -702,6 +749,14 @@ func TestPoolKeepsNothingAlive(t *testing.T) {
 		if grew := heap() - before; grew > 8<<20 {
 			t.Fatalf("run %d: the heap kept %d MB after the run (the strings are 20 MB)", run, grew>>20)
 		}
+	}
+	// A run that fails lets its thread go with what it held; the pool it
+	// came from keeps nothing of it.
+	if _, err := e.Eval(context.Background(), `local s = string.rep("x", 32 * 2^20) error("failed holding " .. #s)`); err == nil {
+		t.Fatal("the run did not fail")
+	}
+	if grew := heap() - before; grew > 8<<20 {
+		t.Fatalf("the heap kept %d MB after a failed run (its string is 32 MB)", grew>>20)
 	}
 }
 
@@ -758,13 +813,21 @@ func TestBranchEndsWithItsCall(t *testing.T) {
 			}
 		})
 	}
-	// A failed tail call is raised where it was made, as before.
+	// A failed tail call is raised where it was made, with no traceback
+	// (the tail call left no script frame), as when it was resumed.
 	before := ends()
 	_, err := e.Eval(context.Background(), "local fs = {}\nfor i = 1, 3 do fs[i] = function() return n.fail(i) end end\nreturn gather(fs)")
-	if err == nil || !strings.Contains(err.Error(), "gather: branch 1 failed: stdin:2: no value") {
+	var se *Error
+	if !errors.As(err, &se) || se.Message != "gather: branch 1 failed: stdin:2: no value" || se.Traceback != "" {
 		t.Errorf("failed tail call: %v", err)
 	}
-	if n := ends() - before; n != 0 {
-		t.Errorf("%d failed branches ended without a resume", n)
+	if n := ends() - before; n != 3 {
+		t.Errorf("%d failed branches ended without a resume, want 3", n)
+	}
+	// A branch that fails in a call it then would have returned from
+	// keeps its frame in the traceback.
+	_, err = e.Eval(context.Background(), "local fs = {}\nfor i = 1, 3 do fs[i] = function() local v = n.fail(i) return v end end\nreturn gather(fs)")
+	if !errors.As(err, &se) || se.Message != "gather: branch 1 failed: stdin:2: no value" || se.Traceback != "stack traceback:\n\tstdin:2: in function 'f'" {
+		t.Errorf("failed call: %v, traceback %q", err, se.Traceback)
 	}
 }

@@ -72,7 +72,7 @@ func (r *run) newTask(parent *task, ctx context.Context, fn lua.LValue, args []l
 
 // newCo creates a coroutine frame that will run fn.
 func (r *run) newCo(kind coKind, parent *co, fn lua.LValue) *co {
-	return &co{th: r.e.newThread(), kind: kind, parent: parent, fn: fn}
+	return &co{th: r.e.newThread(1), kind: kind, parent: parent, fn: fn}
 }
 
 // idleThreadBytes is what an idle Lua thread holds (see README, memory of
@@ -97,34 +97,36 @@ const minThreadPool = 1024
 
 // newThread returns an idle Lua thread. Creating one is costly in
 // gopher-lua (a fresh global table set and stacks), so finished threads are
-// reused.
-func (e *Engine) newThread() *lua.LState {
-	if n := len(e.threads); n > 0 {
-		th := e.threads[n-1]
-		e.threads = e.threads[:n-1]
-		e.clean = min(e.clean, n-1)
-		return th
+// reused. When none is idle it makes up to want of them together (see
+// lua.LState.NewThreads): a process's first gather of 100,000 branches
+// made its threads one by one, six allocations each. It makes no more at
+// once than it has made before, from 16 up to threadChunk, since most
+// gather branches give their thread back when they start their call (see
+// endsWithCall) and a gather of many may need few. Chunks bound what a
+// kept thread keeps alive of the threads made with it that the pool let
+// go.
+func (e *Engine) newThread(want int) *lua.LState {
+	n := len(e.threads)
+	if n == 0 {
+		k := min(max(want, 1), threadChunk, max(16, e.madeThreads))
+		e.madeThreads += k
+		for _, th := range e.state.NewThreads(k) {
+			th.Panic = e.hook // kept by Resume: no call to set it as each coroutine starts
+			e.threads = append(e.threads, th)
+		}
+		n = len(e.threads)
+		e.clean = n
 	}
-	th, _ := e.state.NewThread()
-	th.Panic = e.hook // kept by Resume: no call to set it as each coroutine starts
+	th := e.threads[n-1]
+	// Cleared, or the pool's array would keep the thread, and all it
+	// holds, alive after a run that failed in it let it go.
+	e.threads[n-1] = nil
+	e.threads = e.threads[:n-1]
+	e.clean = min(e.clean, n-1)
 	return th
 }
 
-// reserveThreads makes sure n idle threads are in the pool, making those
-// missing together, a chunk of threadChunk at a time (see
-// lua.LState.NewThreads): a process's first gather of 100,000 branches
-// made its threads one by one, six allocations each. Chunks bound what a
-// kept thread keeps alive of the threads made with it that the pool let go.
-func (e *Engine) reserveThreads(n int) {
-	for missing := n - len(e.threads); missing > 0; missing -= threadChunk {
-		for _, th := range e.state.NewThreads(min(missing, threadChunk)) {
-			th.Panic = e.hook
-			e.threads = append(e.threads, th)
-		}
-	}
-}
-
-// threadChunk is how many threads reserveThreads makes together.
+// threadChunk is the most threads newThread makes together.
 const threadChunk = 1024
 
 // recycle keeps a thread whose body returned normally: its call stack is
@@ -243,6 +245,9 @@ func (r *run) kill(t *task, reason string) {
 		return
 	}
 	t.done, t.dead, t.ok, t.err = true, true, false, lua.LString(reason)
+	if c := t.top; c.th == nil && !c.started {
+		r.unstarted-- // a gather branch that never ran
+	}
 	cause := errors.New(reason)
 	t.cancel(cause)
 	if p := t.pend; p != nil {
@@ -275,19 +280,6 @@ func (r *run) kill(t *task, reason string) {
 	r.wake(t)
 }
 
-// recycleBranches returns to the pool the threads of a finished gather's
-// branches that ended normally, last branch first, so that the next gather
-// takes them in the same order. Each thread's memory is then walked in one
-// direction, gather after gather; in the order branches happen to finish it
-// is scattered, and the resumes pay for cache and TLB misses.
-func (r *run) recycleBranches(g *group) {
-	for i := len(g.branches) - 1; i >= 0; i-- {
-		if b := g.branches[i]; b.done && b.ok {
-			r.e.recycle(b.top.th)
-		}
-	}
-}
-
 // branchDone records the outcome of a gather branch.
 func (r *run) branchDone(b *task) {
 	g := b.group
@@ -297,7 +289,6 @@ func (r *run) branchDone(b *task) {
 	p := g.parent
 	if !b.ok {
 		g.finished = true
-		r.recycleBranches(g)
 		label := fmt.Sprintf("branch %d", b.index+1)
 		if g.form == gatherKeys {
 			label = "branch " + quoteKey(g.keys[b.index])
@@ -320,7 +311,6 @@ func (r *run) branchDone(b *task) {
 	}
 	g.finished = true
 	g.cancel(nil)
-	r.recycleBranches(g)
 	p.waiting = nil
 	if g.form == gatherArgs {
 		r.enqueue(p, append([]lua.LValue{lua.LNumber(stOK)}, g.results...), "")
