@@ -78,11 +78,16 @@ func (r *run) failCall(t *task, c *co, err error) {
 const nretWrapped = -2
 
 // beginCall takes the arguments of an async call of the current
-// coroutine as Go values and counts the call as outstanding; nret is how
-// the coroutine resumes (see startCall).
-func (r *run) beginCall(L *lua.LState, nret int) ([]any, *task, context.Context) {
+// coroutine as Go values, in buf when they fit, and counts the call as
+// outstanding; nret is how the coroutine resumes (see startCall).
+func (r *run) beginCall(L *lua.LState, nret int, buf []any) ([]any, *task, context.Context) {
 	n := L.GetTop()
-	args := make([]any, n)
+	var args []any
+	if n <= cap(buf) {
+		args = buf[:n]
+	} else {
+		args = make([]any, n)
+	}
 	for i := 1; i <= n; i++ {
 		v := L.Get(i)
 		if s, ok := v.(lua.LString); ok {
@@ -101,7 +106,7 @@ func (r *run) beginCall(L *lua.LState, nret int) ([]any, *task, context.Context)
 // until the result comes. nret says how the coroutine resumes: with nret
 // results (lua.MultRet: all of them), or nretWrapped.
 func (r *run) startCall(L *lua.LState, fn Func, nret int) int {
-	args, t, ctx := r.beginCall(L, nret)
+	args, t, ctx := r.beginCall(L, nret, nil)
 	e := r.e
 	e.calls.Add(1)
 	results, done := r.results, r.done
@@ -338,21 +343,29 @@ func (e *Engine) checkFn(L *lua.LState) int {
 // making a string a Go interface value allocates, and a gather's calls pass
 // the same few strings (a pallet and an item) a hundred thousand times. A
 // string is the same one when its bytes are at the same place, as a
-// constant of the script's code is.
+// constant of the script's code is. A miss replaces a string not passed
+// since the clock hand last came by, so that each call's own strings (an
+// address) do not push out the pallet and item every call repeats.
 type stringBoxes struct {
-	s    [2]string
-	v    [2]any
-	next int
+	s    [4]string
+	v    [4]any
+	used [4]bool
+	hand int
 }
 
 func (b *stringBoxes) box(s string) any {
 	for i := range b.s {
 		if len(b.s[i]) == len(s) && unsafe.StringData(b.s[i]) == unsafe.StringData(s) && b.v[i] != nil {
+			b.used[i] = true
 			return b.v[i]
 		}
 	}
-	i := b.next
-	b.next ^= 1
+	for b.used[b.hand] { // at most one turn: each step clears a mark
+		b.used[b.hand] = false
+		b.hand = (b.hand + 1) % len(b.s)
+	}
+	i := b.hand
+	b.hand = (b.hand + 1) % len(b.s)
 	b.s[i], b.v[i] = s, s
 	return b.v[i]
 }

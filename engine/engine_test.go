@@ -1126,6 +1126,22 @@ func TestStringBoxes(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { b.box(pallet); b.box(item) }); n != 0 {
 		t.Errorf("%v allocations a call passing the same two strings, want 0", n)
 	}
+	// Calls that pass strings of their own as well (addresses, made at
+	// run time) box only those.
+	var own []string
+	for i := range 300 {
+		own = append(own, fmt.Sprint("5Grw", i), fmt.Sprint("5Fhe", i))
+	}
+	k := 0
+	if n := testing.AllocsPerRun(100, func() {
+		b.box(pallet)
+		b.box(item)
+		b.box(own[k%len(own)])
+		b.box(own[(k+1)%len(own)])
+		k += 2
+	}); n != 2 {
+		t.Errorf("%v allocations a call passing two strings of its own, want 2", n)
+	}
 	for i, s := range []string{pallet, "", item, strings.Clone(pallet), "x", "", pallet[:6], pallet} {
 		if got := b.box(s); got != s {
 			t.Errorf("string %d: boxed %q, want %q", i, got, s)

@@ -67,6 +67,7 @@ type pending struct {
 	t     *task
 	fired atomic.Bool
 	stop  func() bool // stops the watch on ctx
+	argv  [4]any      // the call's arguments, when they fit: one allocation less
 }
 
 // complete queues the outcome of p, once: it is the done of the call.
@@ -109,10 +110,11 @@ func (p *pending) queue(vals []any, err error) {
 // startCompletion starts fn for the current coroutine and parks it until
 // done is called; see startCall.
 func (r *run) startCompletion(L *lua.LState, fn StartFunc, nret int) int {
-	args, t, ctx := r.beginCall(L, nret)
+	p := &pending{r: r}
+	args, t, ctx := r.beginCall(L, nret, p.argv[:0])
+	p.t = t
 	t.direct = nret == lua.MultRet && t.group != nil && t.top.kind == coTask && t.top.parent == nil &&
 		t.top.th == L && r.e.endsWithCall(L)
-	p := &pending{r: r, t: t}
 	if ctx.Err() != nil {
 		p.complete(nil, context.Cause(ctx))
 		return L.Yield(r.e.marker)

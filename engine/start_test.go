@@ -831,3 +831,29 @@ func TestBranchEndsWithItsCall(t *testing.T) {
 		t.Errorf("failed call: %v, traceback %q", err, se.Traceback)
 	}
 }
+
+// TestGatherAllocations holds what a gathered call allocates to a budget
+// of five and a half a branch: the closure the script makes (its function
+// and upvalue), the call's record with its arguments in it and its
+// completion, and its number argument as a Go value — the branch's records
+// come from the last gather's, its strings are boxed once, and it takes
+// no thread of its own and no goroutine.
+func TestGatherAllocations(t *testing.T) {
+	e := startEngine(t, Options{}, "f", func(ctx context.Context, args []any, done func([]any, error)) {
+		done(nil, nil)
+	})
+	const n = 10000
+	code := `local fs = {}
+		for i = 1, ` + itoa(n) + ` do fs[i] = function() return m.f(i, "x", "y", "z") end end
+		return #gather(fs)`
+	eval(t, e, code) // the records and threads a gather keeps
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	eval(t, e, code)
+	runtime.ReadMemStats(&after)
+	per := float64(after.Mallocs-before.Mallocs) / n
+	t.Logf("%.2f allocations a branch", per)
+	if per > 5.5 {
+		t.Errorf("%.2f allocations a branch, budget 5.5", per)
+	}
+}
