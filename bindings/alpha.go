@@ -2,10 +2,8 @@ package bindings
 
 import (
 	"fmt"
-	"math/big"
 
 	"github.com/btscript/btscript/chain/bt"
-	"github.com/btscript/btscript/engine"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -54,91 +52,34 @@ func ToAlpha(v lua.LValue) (Alpha, bool) {
 // tao (the amount as a float, as the SDK's .tao gives it), netuid; +, -
 // and comparisons between amounts of the same subnet.
 func openAlpha(L *lua.LState) {
-	mt := L.NewTypeMetatable(AlphaTypeName)
-	mt.RawSetString("__name", lua.LString(AlphaTypeName))
-	both := func(L *lua.LState, op string) (Alpha, Alpha) {
-		a, aok := ToAlpha(L.Get(1))
-		b, bok := ToAlpha(L.Get(2))
-		if !aok || !bok {
-			other := L.Get(1)
-			if aok {
-				other = L.Get(2)
+	isAlpha := func(v lua.LValue) bool { _, ok := ToAlpha(v); return ok }
+	amount[Alpha]{
+		name: AlphaTypeName,
+		kind: "alpha",
+		get:  ToAlpha,
+		wrap: func(L *lua.LState, a Alpha) lua.LValue { return a.LuaValue(L) },
+		rao:  func(a Alpha) bt.Balance { return a.Amount },
+		with: func(a Alpha, rao bt.Balance) Alpha { return Alpha{rao, a.Netuid} },
+		field: func(a Alpha, key string) lua.LValue {
+			switch key {
+			case "alpha", "tao":
+				return lua.LNumber(a.Amount.Tao())
+			case "netuid":
+				return lua.LNumber(a.Netuid)
 			}
-			what := other.Type().String()
-			if _, ok := ToBalance(other); ok {
-				what = "Balance (TAO)"
-			} else if engine.IsInt(other) {
-				what = "exact integer"
+			return lua.LNil
+		},
+		operands: func(L *lua.LState, op string) (Alpha, Alpha) {
+			a, aok := ToAlpha(L.Get(1))
+			b, bok := ToAlpha(L.Get(2))
+			if !aok || !bok {
+				L.RaiseError("cannot %s an alpha amount and a %s: convert with .rao first", op, otherOperand(L, isAlpha))
 			}
-			L.RaiseError("cannot %s an alpha amount and a %s: convert with .rao first", op, what)
-		}
-		if a.Netuid != b.Netuid {
-			L.RaiseError("cannot %s alpha of subnet %d and alpha of subnet %d", op, a.Netuid, b.Netuid)
-		}
-		return a, b
-	}
-	set := func(name string, fn lua.LGFunction) { mt.RawSetString(name, L.NewFunction(fn)) }
-	set("__index", func(L *lua.LState) int {
-		a, _ := ToAlpha(L.Get(1))
-		switch L.Get(2).String() {
-		case "rao":
-			L.Push(engine.IntValue(L, new(big.Int).SetUint64(uint64(a.Amount))))
-		case "alpha", "tao":
-			L.Push(lua.LNumber(a.Amount.Tao()))
-		case "netuid":
-			L.Push(lua.LNumber(a.Netuid))
-		default:
-			L.Push(lua.LNil)
-		}
-		return 1
-	})
-	set("__tostring", func(L *lua.LState) int {
-		a, _ := ToAlpha(L.Get(1))
-		L.Push(lua.LString(a.String()))
-		return 1
-	})
-	set("__eq", func(L *lua.LState) int {
-		a, aok := ToAlpha(L.Get(1))
-		b, bok := ToAlpha(L.Get(2))
-		L.Push(lua.LBool(aok && bok && a == b))
-		return 1
-	})
-	set("__lt", func(L *lua.LState) int {
-		a, b := both(L, "compare")
-		L.Push(lua.LBool(a.Amount < b.Amount))
-		return 1
-	})
-	set("__le", func(L *lua.LState) int {
-		a, b := both(L, "compare")
-		L.Push(lua.LBool(a.Amount <= b.Amount))
-		return 1
-	})
-	set("__add", func(L *lua.LState) int {
-		a, b := both(L, "add")
-		s, err := a.Amount.Add(b.Amount)
-		if err != nil {
-			L.RaiseError("%s", err.Error())
-		}
-		L.Push(Alpha{s, a.Netuid}.LuaValue(L))
-		return 1
-	})
-	set("__sub", func(L *lua.LState) int {
-		a, b := both(L, "subtract")
-		d, err := a.Amount.Sub(b.Amount)
-		if err != nil {
-			L.RaiseError("%s", err.Error())
-		}
-		L.Push(Alpha{d, a.Netuid}.LuaValue(L))
-		return 1
-	})
-	set("__concat", func(L *lua.LState) int {
-		part := func(v lua.LValue) string {
-			if a, ok := ToAlpha(v); ok {
-				return a.String()
+			if a.Netuid != b.Netuid {
+				L.RaiseError("cannot %s alpha of subnet %d and alpha of subnet %d", op, a.Netuid, b.Netuid)
 			}
-			return L.ToStringMeta(v).String()
-		}
-		L.Push(lua.LString(part(L.Get(1)) + part(L.Get(2))))
-		return 1
-	})
+			return a, b
+		},
+		text: Alpha.String,
+	}.open(L)
 }

@@ -161,100 +161,36 @@ func ToBalance(v lua.LValue) (bt.Balance, bool) {
 	return b, ok && mt.RawGetString("__name") == lua.LString(BalanceTypeName)
 }
 
-// openBalance installs the Balance metatable.
+// openBalance installs the Balance metatable: fields rao (exact) and tao
+// (the amount as a float); +, - and comparisons between balances.
 func openBalance(L *lua.LState) {
-	mt := L.NewTypeMetatable(BalanceTypeName)
-	mt.RawSetString("__name", lua.LString(BalanceTypeName))
-	both := func(L *lua.LState, op string) (bt.Balance, bt.Balance) {
-		a, aok := ToBalance(L.Get(1))
-		b, bok := ToBalance(L.Get(2))
-		if !aok || !bok {
-			_, alpha1 := ToAlpha(L.Get(1))
-			_, alpha2 := ToAlpha(L.Get(2))
-			if alpha1 || alpha2 {
-				L.RaiseError("cannot %s an alpha amount and a Balance (TAO): convert with .rao first", op)
+	isBalance := func(v lua.LValue) bool { _, ok := ToBalance(v); return ok }
+	amount[bt.Balance]{
+		name: BalanceTypeName,
+		kind: "balance",
+		get:  ToBalance,
+		wrap: func(L *lua.LState, b bt.Balance) lua.LValue { return NewBalance(L, b) },
+		rao:  func(b bt.Balance) bt.Balance { return b },
+		with: func(_ bt.Balance, rao bt.Balance) bt.Balance { return rao },
+		field: func(b bt.Balance, key string) lua.LValue {
+			if key == "tao" {
+				return lua.LNumber(b.Tao())
 			}
-			L.RaiseError("cannot %s a Balance and a %s: convert with .rao or bt.balance(rao) first", op, otherType(L))
-		}
-		return a, b
-	}
-	set := func(name string, fn lua.LGFunction) { mt.RawSetString(name, L.NewFunction(fn)) }
-	set("__index", func(L *lua.LState) int {
-		b, _ := ToBalance(L.Get(1))
-		switch L.Get(2).String() {
-		case "rao":
-			L.Push(engine.IntValue(L, new(big.Int).SetUint64(uint64(b))))
-		case "tao":
-			L.Push(lua.LNumber(b.Tao()))
-		default:
-			L.Push(lua.LNil)
-		}
-		return 1
-	})
-	set("__tostring", func(L *lua.LState) int {
-		b, _ := ToBalance(L.Get(1))
-		L.Push(lua.LString(b.String()))
-		return 1
-	})
-	set("__eq", func(L *lua.LState) int {
-		a, aok := ToBalance(L.Get(1))
-		b, bok := ToBalance(L.Get(2))
-		L.Push(lua.LBool(aok && bok && a == b))
-		return 1
-	})
-	set("__lt", func(L *lua.LState) int {
-		a, b := both(L, "compare")
-		L.Push(lua.LBool(a < b))
-		return 1
-	})
-	set("__le", func(L *lua.LState) int {
-		a, b := both(L, "compare")
-		L.Push(lua.LBool(a <= b))
-		return 1
-	})
-	set("__add", func(L *lua.LState) int {
-		a, b := both(L, "add")
-		s, err := a.Add(b)
-		if err != nil {
-			L.RaiseError("%s", err.Error())
-		}
-		L.Push(NewBalance(L, s))
-		return 1
-	})
-	set("__sub", func(L *lua.LState) int {
-		a, b := both(L, "subtract")
-		d, err := a.Sub(b)
-		if err != nil {
-			L.RaiseError("%s", err.Error())
-		}
-		L.Push(NewBalance(L, d))
-		return 1
-	})
-	set("__concat", func(L *lua.LState) int {
-		part := func(v lua.LValue) string {
-			if b, ok := ToBalance(v); ok {
-				return b.String()
+			return lua.LNil
+		},
+		operands: func(L *lua.LState, op string) (bt.Balance, bt.Balance) {
+			a, aok := ToBalance(L.Get(1))
+			b, bok := ToBalance(L.Get(2))
+			if !aok || !bok {
+				_, alpha1 := ToAlpha(L.Get(1))
+				_, alpha2 := ToAlpha(L.Get(2))
+				if alpha1 || alpha2 {
+					L.RaiseError("cannot %s an alpha amount and a Balance (TAO): convert with .rao first", op)
+				}
+				L.RaiseError("cannot %s a Balance and a %s: convert with .rao or bt.balance(rao) first", op, otherOperand(L, isBalance))
 			}
-			switch v.(type) {
-			case lua.LString, lua.LNumber:
-				return v.String()
-			}
-			return L.ToStringMeta(v).String()
-		}
-		L.Push(lua.LString(part(L.Get(1)) + part(L.Get(2))))
-		return 1
-	})
-}
-
-// otherType names the operand of a Balance operation that is not one.
-func otherType(L *lua.LState) string {
-	for i := 1; i <= 2; i++ {
-		if _, ok := ToBalance(L.Get(i)); !ok {
-			if engine.IsInt(L.Get(i)) {
-				return "exact integer"
-			}
-			return L.Get(i).Type().String()
-		}
-	}
-	return "value"
+			return a, b
+		},
+		text: bt.Balance.String,
+	}.open(L)
 }

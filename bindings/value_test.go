@@ -1,6 +1,7 @@
 package bindings_test
 
 import (
+	"math"
 	"math/big"
 	"strings"
 	"testing"
@@ -84,6 +85,7 @@ func TestBalanceUserdata(t *testing.T) {
 	if err := en.e.Do(func(L *lua.LState) error {
 		L.SetGlobal("big", bindings.NewBalance(L, bt.Balance(12345678901234567)))
 		L.SetGlobal("small", bindings.NewBalance(L, bt.Balance(1_500_000_000)))
+		L.SetGlobal("most", bindings.NewBalance(L, bt.Balance(math.MaxUint64)))
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -101,9 +103,50 @@ func TestBalanceUserdata(t *testing.T) {
 		{"json.encode({b = big})", `{"b":12345678901234567}`},
 		{"'bal: ' .. small", "bal: τ1.500000000"},
 		{"big.nope", "nil"},
+		{"select(2, pcall(function() return most + small end))", "stdin:1: balance overflow: τ18446744073.709551615 + τ1.500000000 exceeds 18446744073709551615 rao"},
+		{"select(2, pcall(function() return small - big end))", "stdin:1: balance underflow: τ1.500000000 - τ12345678.901234567 is negative"},
 	}
 	for _, tt := range tests {
 		if got := en.eval(t, "return "+tt.expr); got != tt.want {
+			t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
+		}
+	}
+}
+
+func TestAlphaUserdata(t *testing.T) {
+	en := offline(t)
+	if err := en.e.Do(func(L *lua.LState) error {
+		L.SetGlobal("a", bindings.Alpha{Amount: 2_500_000_000, Netuid: 3}.LuaValue(L))
+		L.SetGlobal("b", bindings.Alpha{Amount: 1_000_000_001, Netuid: 3}.LuaValue(L))
+		L.SetGlobal("other", bindings.Alpha{Amount: 1_000_000_001, Netuid: 4}.LuaValue(L))
+		L.SetGlobal("tao", bindings.NewBalance(L, bt.Balance(1_000_000_001)))
+		L.SetGlobal("most", bindings.Alpha{Amount: math.MaxUint64, Netuid: 3}.LuaValue(L))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ expr, want string }{
+		{"tostring(a)", "α2.500000000 (subnet 3)"},
+		{"a.rao, a.alpha, a.tao, a.netuid, a.nope", "2500000000 2.5 2.5 3 nil"},
+		{"tostring(a + b), (a + b).netuid", "α3.500000001 (subnet 3) 3"},
+		{"tostring(a - b)", "α1.499999999 (subnet 3)"},
+		{"b < a, a <= a, a > b, a == a, b == other, b == tao", "true true true true false false"},
+		{"'x: ' .. b .. '!'", "x: α1.000000001 (subnet 3)!"},
+		{"json.encode({a})", "[2500000000]"},
+		{"select(2, pcall(function() return a + other end))", "cannot add alpha of subnet 3 and alpha of subnet 4"},
+		{"select(2, pcall(function() return most + b end))", "alpha overflow: α18446744073.709551615 (subnet 3) + α1.000000001 (subnet 3) exceeds 18446744073709551615 rao"},
+		{"select(2, pcall(function() return b - a end))", "alpha underflow: α1.000000001 (subnet 3) - α2.500000000 (subnet 3) is negative"},
+		// Lua compares only operands with the same __lt or __le.
+		{"select(2, pcall(function() return a < tao end))", "attempt to compare userdata with userdata"},
+		{"select(2, pcall(function() return tao + a end))", "cannot add an alpha amount and a Balance (TAO): convert with .rao first"},
+		{"select(2, pcall(function() return a - 1 end))", "cannot subtract an alpha amount and a number: convert with .rao first"},
+		{"select(2, pcall(function() return a + a.rao end))", "cannot add an alpha amount and a exact integer: convert with .rao first"},
+		{"select(2, pcall(function() return tao + tao.rao end))", "cannot add a Balance and a exact integer: convert with .rao or bt.balance(rao) first"},
+		{"select(2, pcall(function() return 1 <= tao end))", "attempt to compare number with userdata"},
+	}
+	for _, tt := range tests {
+		got := en.eval(t, "return "+tt.expr)
+		if got != tt.want && !strings.HasSuffix(got, ": "+tt.want) {
 			t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
 		}
 	}
