@@ -52,7 +52,6 @@ func ToAlpha(v lua.LValue) (Alpha, bool) {
 // tao (the amount as a float, as the SDK's .tao gives it), netuid; +, -
 // and comparisons between amounts of the same subnet.
 func openAlpha(L *lua.LState) {
-	isAlpha := func(v lua.LValue) bool { _, ok := ToAlpha(v); return ok }
 	amount[Alpha]{
 		name: AlphaTypeName,
 		kind: "alpha",
@@ -73,7 +72,7 @@ func openAlpha(L *lua.LState) {
 			a, aok := ToAlpha(L.Get(1))
 			b, bok := ToAlpha(L.Get(2))
 			if !aok || !bok {
-				L.RaiseError("cannot %s an alpha amount and a %s: convert with .rao first", op, otherOperand(L, isAlpha))
+				L.RaiseError("cannot %s an alpha amount and a %s: convert with .rao first", op, otherOperand(L, ToAlpha))
 			}
 			if a.Netuid != b.Netuid {
 				L.RaiseError("cannot %s alpha of subnet %d and alpha of subnet %d", op, a.Netuid, b.Netuid)

@@ -96,10 +96,10 @@ func (a amount[T]) open(L *lua.LState) {
 }
 
 // otherOperand names the operand of an amount's operation that is not of
-// the amount's kind (is tells the kind).
-func otherOperand(L *lua.LState, is func(lua.LValue) bool) string {
+// the amount's kind, which get recognises.
+func otherOperand[T any](L *lua.LState, get func(lua.LValue) (T, bool)) string {
 	for i := 1; i <= 2; i++ {
-		if v := L.Get(i); !is(v) {
+		if v := L.Get(i); !is(v, get) {
 			if _, ok := ToBalance(v); ok {
 				return "Balance (TAO)"
 			}
@@ -110,4 +110,10 @@ func otherOperand(L *lua.LState, is func(lua.LValue) bool) string {
 		}
 	}
 	return "value"
+}
+
+// is reports whether get recognises v.
+func is[T any](v lua.LValue, get func(lua.LValue) (T, bool)) bool {
+	_, ok := get(v)
+	return ok
 }

@@ -164,7 +164,6 @@ func ToBalance(v lua.LValue) (bt.Balance, bool) {
 // openBalance installs the Balance metatable: fields rao (exact) and tao
 // (the amount as a float); +, - and comparisons between balances.
 func openBalance(L *lua.LState) {
-	isBalance := func(v lua.LValue) bool { _, ok := ToBalance(v); return ok }
 	amount[bt.Balance]{
 		name: BalanceTypeName,
 		kind: "balance",
@@ -187,7 +186,7 @@ func openBalance(L *lua.LState) {
 				if alpha1 || alpha2 {
 					L.RaiseError("cannot %s an alpha amount and a Balance (TAO): convert with .rao first", op)
 				}
-				L.RaiseError("cannot %s a Balance and a %s: convert with .rao or bt.balance(rao) first", op, otherOperand(L, isBalance))
+				L.RaiseError("cannot %s a Balance and a %s: convert with .rao or bt.balance(rao) first", op, otherOperand(L, ToBalance))
 			}
 			return a, b
 		},
